@@ -1,0 +1,57 @@
+# dal-bot as a GitHub Docker action. GitHub runs the image as its default user (no USER line):
+# the mounted workspace must stay writable for commits.
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE}
+
+# Registry settings for this build only (e.g. a registry proxy in CI). Declared without
+# defaults, so nothing of a build machine is baked into the image.
+ARG PIP_INDEX_URL
+ARG PIP_EXTRA_INDEX_URL
+ARG PIP_TRUSTED_HOST
+ARG PIP_CERT
+ARG PIP_DEFAULT_TIMEOUT
+ARG UV_INDEX_URL
+ARG UV_DEFAULT_INDEX
+ARG UV_NATIVE_TLS
+
+LABEL org.opencontainers.image.title="dal-bot" \
+      org.opencontainers.image.description="Implements, verifies and reports on generated DynamoDB data-access layers" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+# The bot lives in its own venv (works on the official python image and on a plain Debian one
+# alike, without touching the system's packages). uv runs usage examples with that venv's
+# interpreter and a cache warmed at build time, so it needs no network at run time.
+ENV VIRTUAL_ENV=/opt/dal-bot \
+    PATH=/opt/dal-bot/bin:$PATH \
+    UV_CACHE_DIR=/opt/uv-cache \
+    UV_PYTHON=/opt/dal-bot/bin/python \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_LINK_MODE=copy \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# git: the bot commits and pushes in the workspace, which GitHub mounts owned by another uid.
+# DL3008 (no apt version pin): the base image is chosen at build time (Debian trixie for
+# python:3.12-slim, bookworm in CI) and no single git version exists in both.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+    && git config --system --add safe.directory '*'
+
+COPY pyproject.toml README.md /tmp/dal-bot-src/
+COPY bot /tmp/dal-bot-src/bot
+
+RUN python3 -m venv "$VIRTUAL_ENV" \
+    && pip install --no-cache-dir /tmp/dal-bot-src \
+    && rm -rf /tmp/dal-bot-src \
+    && dal-bot --help > /dev/null \
+    && uv --version
+
+# Warm uv's cache with what usage examples ask for; then prove it works without the network.
+RUN uv run --no-project --with boto3 --with pydantic python -c 'import boto3, pydantic' \
+    && UV_OFFLINE=1 uv run --no-project --with boto3 --with pydantic python -c 'import boto3, pydantic'
+
+WORKDIR /github/workspace
+ENTRYPOINT ["dal-bot", "action"]
