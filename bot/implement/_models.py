@@ -1,0 +1,46 @@
+"""What `implement` hands to the stages after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+
+class ImplementedMethod(BaseModel):
+    file: str
+    owner: str
+    name: str
+    pattern_id: int | None
+    operation: str
+    line: int
+
+
+class LeftStub(BaseModel):
+    """A stub the bot did not implement, and why (never guessed)."""
+
+    file: str
+    owner: str
+    name: str
+    pattern_id: int | None
+    line: int
+    reason: str
+
+
+class CommitInfo(BaseModel):
+    sha: str
+    message: str
+
+
+class ImplementResult(BaseModel):
+    dal: Path
+    implemented: list[ImplementedMethod] = []
+    left: list[LeftStub] = []
+    usage_repairs: list[str] = []  # one line per repaired call site / block in usage_examples.py
+    files_written: list[str] = []
+    commits: list[CommitInfo] = []
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.left else 0

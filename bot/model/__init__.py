@@ -1,0 +1,47 @@
+"""model: one typed description of a DAL, built from its code, mapping and schema."""
+
+from bot.model._build import load_dal
+from bot.model._types import (
+    NUMERIC_FIELD_TYPES,
+    OPERATIONS,
+    AccessPattern,
+    Dal,
+    Entity,
+    Field,
+    FilterCondition,
+    FilterExpression,
+    Index,
+    IndexKeys,
+    KeyAttribute,
+    KeyTemplate,
+    Method,
+    Parameter,
+    PatternParameter,
+    Repository,
+    StubHint,
+    Table,
+    TransactionItem,
+)
+
+__all__ = [
+    'NUMERIC_FIELD_TYPES',
+    'OPERATIONS',
+    'AccessPattern',
+    'Dal',
+    'Entity',
+    'Field',
+    'FilterCondition',
+    'FilterExpression',
+    'Index',
+    'IndexKeys',
+    'KeyAttribute',
+    'KeyTemplate',
+    'Method',
+    'Parameter',
+    'PatternParameter',
+    'Repository',
+    'StubHint',
+    'Table',
+    'TransactionItem',
+    'load_dal',
+]

@@ -1,0 +1,362 @@
+"""load_dal: code (always) + access_pattern_mapping.json + schema.json (when present).
+
+The code is the truth when they disagree: method names, owners and signatures come from
+the code; the stub's own `# Operation:` line wins over the mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.errors import BadInput
+from bot.model._code import CodeEntity, parse_entities, parse_repositories, parse_service
+from bot.model._source import ParsedModule, read_json
+from bot.model._types import (
+    OPERATIONS,
+    AccessPattern,
+    Dal,
+    Entity,
+    Field,
+    FilterCondition,
+    FilterExpression,
+    Index,
+    IndexKeys,
+    KeyAttribute,
+    KeyTemplate,
+    Method,
+    PatternParameter,
+    Repository,
+    Table,
+    TransactionItem,
+)
+
+REQUIRED_FILES = ('repositories.py', 'entities.py', 'base_repository.py')
+_INDEX_NAME = re.compile(r"""IndexName['"]?\s*[:=]\s*['"]([\w.-]+)['"]""")
+_KEY_NAME = re.compile(r"""Key\(\s*['"]([\w.-]+)['"]\s*\)""")
+_PROJECTION = re.compile(r'Projection:\s*(ALL|KEYS_ONLY|INCLUDE)')
+
+
+def snake(name: str) -> str:
+    """`RegionIndex` -> `region_index`, as the generator names its GSI helpers."""
+    name = re.sub(r'[-\s]+', '_', name)
+    name = re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', name)
+    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name).lower()
+
+
+def is_dal_dir(path: Path) -> bool:
+    return all((path / f).is_file() for f in REQUIRED_FILES)
+
+
+def find_schema(path: Path) -> Path | None:
+    for candidate in (path / 'schema.json', path.parent / 'schema.json'):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_dal(path: Path | str) -> Dal:
+    path = Path(path).resolve()
+    if not path.is_dir():
+        raise BadInput(path, 'not a directory')
+    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    if missing:
+        raise BadInput(path, f'not a generated DAL: missing {", ".join(missing)}')
+
+    code_entities = parse_entities(ParsedModule(path / 'entities.py'))
+    repos, methods, sources = parse_repositories(ParsedModule(path / 'repositories.py'))
+    if (path / 'transaction_service.py').is_file():
+        methods += parse_service(ParsedModule(path / 'transaction_service.py'))
+    if (path / 'usage_examples.py').is_file():
+        ParsedModule(path / 'usage_examples.py')  # fail early on a broken script
+
+    mapping_path = path / 'access_pattern_mapping.json'
+    mapping = _mapping(mapping_path) if mapping_path.is_file() else {}
+    schema_path = find_schema(path)
+    schema = read_json(schema_path) if schema_path else None
+
+    entities = _entities(code_entities, repos, schema, schema_path)
+    patterns = _patterns(path, methods, repos, mapping, mapping_path)
+    if schema is not None:
+        tables = _tables_from_schema(schema, schema_path, entities)
+    else:
+        tables = _tables_from_code(repos, entities, patterns, sources, mapping)
+    return Dal(
+        path=path,
+        tables=tuple(tables),
+        entities=tuple(entities),
+        repositories=tuple(repos),
+        methods=tuple(methods),
+        patterns=tuple(patterns),
+        schema_path=schema_path,
+        mapping_path=mapping_path if mapping_path.is_file() else None,
+    )
+
+
+def _mapping(path: Path) -> dict[int, dict]:
+    raw = read_json(path).get('access_pattern_mapping', {})
+    out: dict[int, dict] = {}
+    for key, value in raw.items():
+        try:
+            out[int(value.get('pattern_id', key))] = value
+        except (TypeError, ValueError, AttributeError) as e:
+            raise BadInput(path, f'pattern {key!r}: expected an object with a numeric pattern_id') from e
+    return out
+
+
+def _entities(
+    code: dict[str, CodeEntity], repos: list[Repository], schema: dict | None, schema_path: Path | None
+) -> list[Entity]:
+    table_of = {r.entity: r.table_name for r in repos}
+    schema_entities: dict[str, dict] = {}
+    for table in (schema or {}).get('tables', []):
+        for name, spec in (table.get('entities') or {}).items():
+            schema_entities[name] = dict(spec, _table=table.get('table_config', {}).get('table_name'))
+    out = []
+    for name, ce in code.items():
+        spec = schema_entities.get(name, {})
+        fields = ce.fields
+        if spec.get('fields'):
+            # The code's field list, with the schema's richer types (integer vs decimal, ...).
+            types = {f['name']: f for f in spec['fields'] if isinstance(f, dict) and 'name' in f}
+            fields = [
+                Field(name=f.name, type=types[f.name].get('type', f.type), required=f.required)
+                if f.name in types
+                else f
+                for f in fields
+            ]
+        index_keys = []
+        for mapping in spec.get('gsi_mappings', []) or []:
+            pk_t, sk_t = mapping.get('pk_template'), mapping.get('sk_template')
+            index_keys.append(
+                IndexKeys(
+                    index=mapping['name'],
+                    partition=tuple(KeyTemplate(text=t) for t in _as_list(pk_t)),
+                    sort=tuple(KeyTemplate(text=t) for t in _as_list(sk_t)),
+                )
+            )
+        if not index_keys:
+            index_keys = [
+                IndexKeys(index=snake_name, partition=tuple(pk), sort=tuple(sk))
+                for snake_name, (pk, sk) in ce.index_keys.items()
+            ]
+        out.append(
+            Entity(
+                name=name,
+                entity_type=ce.entity_type,
+                table=table_of.get(name) or spec.get('_table'),
+                fields=tuple(fields),
+                pk=ce.pk or (KeyTemplate(text=spec['pk_template']) if spec.get('pk_template') else None),
+                sk=ce.sk or (KeyTemplate(text=spec['sk_template']) if spec.get('sk_template') else None),
+                index_keys=tuple(index_keys),
+            )
+        )
+    return out
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _filter(raw: dict | None) -> FilterExpression | None:
+    if not raw or not raw.get('conditions'):
+        return None
+    return FilterExpression(
+        conditions=tuple(
+            FilterCondition(
+                field=c['field'],
+                operator=c.get('operator'),
+                function=c.get('function'),
+                param=c.get('param'),
+                param2=c.get('param2'),
+                params=tuple(c.get('params') or ()),
+            )
+            for c in raw['conditions']
+        ),
+        logical_operator=(raw.get('logical_operator') or 'AND').upper(),
+    )
+
+
+def _patterns(
+    path: Path, methods: list[Method], repos: list[Repository], mapping: dict[int, dict], mapping_path: Path
+) -> list[AccessPattern]:
+    by_method = {(v.get('repository') or v.get('service'), v.get('method_name')): k for k, v in mapping.items()}
+    entity_of = {r.name: r.entity for r in repos}
+    patterns = []
+    for method in methods:
+        pid = method.hint.pattern_id if method.hint and method.hint.pattern_id is not None else None
+        if pid is None:
+            pid = by_method.get((method.owner, method.name))
+        if pid is None:
+            continue  # generated CRUD or a human's own helper: not an access pattern
+        spec = mapping.get(pid, {})
+        hint = method.hint
+        from_hint = bool(hint and hint.operation)
+        operation = hint.operation if from_hint else spec.get('operation')
+        # An operation we do not know stays None, so `implement` lists it instead of guessing.
+        operation_value = operation if operation in OPERATIONS else None
+        try:
+            patterns.append(
+                AccessPattern(
+                    id=pid,
+                    description=spec.get('description') or (method.docstring or '').split('\n')[0],
+                    method=method.name,
+                    owner=method.owner,
+                    file=method.file,
+                    line=method.line,
+                    entity=spec.get('entity') or entity_of.get(method.owner),
+                    operation=operation_value,
+                    raw_operation=operation,
+                    index_name=hint.index_name if from_hint else spec.get('index_name'),
+                    range_condition=hint.range_condition if from_hint else spec.get('range_condition'),
+                    filter=_filter(spec.get('filter_expression')),
+                    consistent_read=bool(spec.get('consistent_read')),
+                    projection=spec.get('projection') or _docstring_projection(method),
+                    projected_attributes=tuple(spec.get('projected_attributes') or ()),
+                    parameters=tuple(
+                        PatternParameter(
+                            name=p['name'],
+                            type=p.get('type', 'string'),
+                            entity_type=p.get('entity_type'),
+                            default=p.get('default'),
+                        )
+                        for p in spec.get('parameters', [])
+                    ),
+                    transaction_items=tuple(
+                        TransactionItem(**{k: v for k, v in item.items() if k in TransactionItem.model_fields})
+                        for item in spec.get('entities_involved', [])
+                    ),
+                    is_stub=method.is_stub,
+                )
+            )
+        except ValidationError as e:
+            where = mapping_path if spec else path / method.file
+            raise BadInput(where, f'access pattern #{pid}: {e.errors()[0]["msg"]}', method.line) from e
+    return patterns
+
+
+def _docstring_projection(method: Method) -> str | None:
+    hit = _PROJECTION.search(method.docstring or '')
+    return hit.group(1) if hit else None
+
+
+def _attribute_type(entities: list[Entity], table: str, attribute: str, templates) -> str:
+    """N when some entity of the table fills the attribute with exactly one numeric field."""
+    for entity, template in templates:
+        if entity.table != table or template is None or not template.is_single_field:
+            continue
+        f = entity.field(template.fields[0])
+        if f is not None and f.numeric:
+            return 'N'
+    return 'S'
+
+
+def _tables_from_schema(schema: dict, schema_path: Path, entities: list[Entity]) -> list[Table]:
+    tables = []
+    for i, spec in enumerate(schema.get('tables', [])):
+        config = spec.get('table_config') or {}
+        name = config.get('table_name')
+        if not name or not config.get('partition_key'):
+            raise BadInput(schema_path, f'tables[{i}].table_config needs table_name and partition_key')
+        ents = [e for e in entities if e.table == name]
+
+        def attr(attr_name: str, templates) -> KeyAttribute:
+            return KeyAttribute(name=attr_name, type=_attribute_type(entities, name, attr_name, templates))
+
+        pk = attr(config['partition_key'], [(e, e.pk) for e in ents])
+        sk = attr(config['sort_key'], [(e, e.sk) for e in ents]) if config.get('sort_key') else None
+        gsi_specs = spec.get('gsi_list') or config.get('gsi_list') or []
+        indexes = []
+        for g in gsi_specs:
+            def keys(part: str, g=g) -> tuple[KeyAttribute, ...]:
+                out = []
+                for pos, attr_name in enumerate(_as_list(g.get(part))):
+                    templates = []
+                    for e in ents:
+                        ik = e.keys_for(g['name'])
+                        seq = (ik.partition if part == 'partition_key' else ik.sort) if ik else ()
+                        templates.append((e, seq[pos] if pos < len(seq) else None))
+                    out.append(attr(attr_name, templates))
+                return tuple(out)
+
+            indexes.append(
+                Index(
+                    name=g['name'],
+                    partition_key=keys('partition_key'),
+                    sort_key=keys('sort_key'),
+                    projection=g.get('projection', 'ALL'),
+                    included_attributes=tuple(g.get('included_attributes') or ()),
+                )
+            )
+        tables.append(Table(name=name, partition_key=pk, sort_key=sk, indexes=tuple(indexes)))
+    return tables
+
+
+def _tables_from_code(
+    repos: list[Repository],
+    entities: list[Entity],
+    patterns: list[AccessPattern],
+    sources: dict[str, str],
+    mapping: dict[int, dict],
+) -> list[Table]:
+    """No schema.json: keys from the repositories, GSIs from the methods that query them."""
+    tables: dict[str, dict] = {}
+    for repo in repos:
+        t = tables.setdefault(repo.table_name, {'pk': repo.pkey_name, 'sk': repo.skey_name, 'indexes': {}})
+        entity = next((e for e in entities if e.name == repo.entity), None)
+        for pattern in patterns:
+            if pattern.owner != repo.name:
+                continue
+            source = sources.get(f'{repo.name}.{pattern.method}', '')
+            index = pattern.index_name or (m.group(1) if (m := _INDEX_NAME.search(source)) else None)
+            if not index:
+                continue
+            names = [n for n in dict.fromkeys(_KEY_NAME.findall(source))]
+            keys = entity.keys_for(snake(index)) or entity.keys_for(index) if entity else None
+            n_pk = len(keys.partition) if keys and keys.partition else 1
+            t['indexes'].setdefault(index, (names[:n_pk], names[n_pk:], pattern.projection or 'ALL', pattern))
+    out = []
+    for name, t in tables.items():
+        ents = [e for e in entities if e.table == name]
+
+        def attr(attr_name: str, templates) -> KeyAttribute:
+            return KeyAttribute(name=attr_name, type=_attribute_type(entities, name, attr_name, templates))
+
+        indexes = []
+        for index, (pk_names, sk_names, projection, pattern) in t['indexes'].items():
+            def keyed(names, part, index=index):
+                out_keys = []
+                for pos, n in enumerate(names):
+                    templates = []
+                    for e in ents:
+                        ik = e.keys_for(snake(index)) or e.keys_for(index)
+                        seq = (ik.partition if part == 'pk' else ik.sort) if ik else ()
+                        templates.append((e, seq[pos] if pos < len(seq) else KeyTemplate(text='{%s}' % n)))
+                    out_keys.append(attr(n, templates))
+                return tuple(out_keys)
+
+            if not pk_names:
+                continue
+            included = pattern.projected_attributes if projection == 'INCLUDE' else ()
+            indexes.append(
+                Index(
+                    name=index,
+                    partition_key=keyed(pk_names, 'pk'),
+                    sort_key=keyed(sk_names, 'sk'),
+                    projection=projection,
+                    included_attributes=tuple(included),
+                )
+            )
+        out.append(
+            Table(
+                name=name,
+                partition_key=attr(t['pk'], [(e, e.pk) for e in ents]),
+                sort_key=attr(t['sk'], [(e, e.sk) for e in ents]) if t['sk'] else None,
+                indexes=tuple(indexes),
+            )
+        )
+    return out

@@ -1,0 +1,236 @@
+"""The typed, immutable description of one DAL that every stage after `discover` works from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Operation = Literal[
+    'GetItem',
+    'PutItem',
+    'DeleteItem',
+    'UpdateItem',
+    'Query',
+    'Scan',
+    'BatchGetItem',
+    'BatchWriteItem',
+    'TransactWrite',
+    'TransactGet',
+]
+OPERATIONS: tuple[str, ...] = Operation.__args__  # type: ignore[attr-defined]
+RangeCondition = Literal['begins_with', 'between', '>', '<', '>=', '<=']
+Projection = Literal['ALL', 'KEYS_ONLY', 'INCLUDE']
+AttributeType = Literal['S', 'N']
+
+# Schema field types stored as DynamoDB numbers.
+NUMERIC_FIELD_TYPES = frozenset({'integer', 'decimal', 'number', 'float'})
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class KeyAttribute(Frozen):
+    name: str
+    type: AttributeType = 'S'
+
+
+class Index(Frozen):
+    name: str
+    partition_key: tuple[KeyAttribute, ...]
+    sort_key: tuple[KeyAttribute, ...] = ()
+    projection: Projection = 'ALL'
+    included_attributes: tuple[str, ...] = ()
+
+
+class Table(Frozen):
+    name: str
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+    indexes: tuple[Index, ...] = ()
+
+    def index(self, name: str) -> Index | None:
+        return next((i for i in self.indexes if i.name == name), None)
+
+
+_FIELD = re.compile(r'\{(\w+)\}')
+
+
+class KeyTemplate(Frozen):
+    """A key template such as ``ORDER#{order_date}#{order_id}``."""
+
+    text: str
+
+    @property
+    def fields(self) -> list[str]:
+        return _FIELD.findall(self.text)
+
+    @property
+    def literal_prefix(self) -> str:
+        """The constant text before the first field: range bounds are prefixed with it."""
+        return self.text.split('{', 1)[0] if self.fields else self.text
+
+    @property
+    def is_single_field(self) -> bool:
+        return self.text == '{%s}' % self.fields[0] if len(self.fields) == 1 else False
+
+
+class Field(Frozen):
+    name: str
+    type: str  # schema type: string, integer, decimal, boolean, array, object, ...
+    required: bool = True
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in NUMERIC_FIELD_TYPES
+
+
+class IndexKeys(Frozen):
+    """How one entity fills one GSI's key attributes (one template per attribute)."""
+
+    index: str
+    partition: tuple[KeyTemplate, ...]
+    sort: tuple[KeyTemplate, ...] = ()
+
+
+class Entity(Frozen):
+    name: str
+    entity_type: str = ''
+    table: str | None = None
+    fields: tuple[Field, ...] = ()
+    pk: KeyTemplate | None = None
+    sk: KeyTemplate | None = None
+    index_keys: tuple[IndexKeys, ...] = ()
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def keys_for(self, index: str) -> IndexKeys | None:
+        return next((k for k in self.index_keys if k.index == index), None)
+
+
+class Parameter(Frozen):
+    name: str
+    annotation: str | None = None  # source text of the annotation
+    default: str | None = None  # source text of the default
+    kind: Literal['positional', 'keyword', 'star', 'double_star'] = 'positional'
+
+
+class StubHint(Frozen):
+    """What the generator's comment block inside a stub says."""
+
+    pattern_id: int | None = None
+    operation: str | None = None
+    index_name: str | None = None
+    range_condition: str | None = None
+    filter_text: str | None = None
+    tables: tuple[str, ...] = ()
+
+
+class Method(Frozen):
+    file: str  # 'repositories.py' or 'transaction_service.py'
+    owner: str  # class name
+    name: str
+    line: int
+    parameters: tuple[Parameter, ...] = ()  # without self
+    returns: str | None = None
+    docstring: str | None = None
+    is_stub: bool = False
+    hint: StubHint | None = None
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+class FilterCondition(Frozen):
+    field: str
+    operator: str | None = None  # =, <>, <, <=, >, >=, between, in
+    function: str | None = None  # contains, begins_with, attribute_exists, attribute_not_exists, size
+    param: str | None = None
+    param2: str | None = None
+    params: tuple[str, ...] = ()
+
+
+class FilterExpression(Frozen):
+    conditions: tuple[FilterCondition, ...]
+    logical_operator: Literal['AND', 'OR'] = 'AND'
+
+
+class TransactionItem(Frozen):
+    table: str
+    entity: str
+    action: Literal['Put', 'Update', 'Delete', 'Get', 'ConditionCheck']
+    condition: str | None = None
+
+
+class PatternParameter(Frozen):
+    name: str
+    type: str = 'string'  # schema type
+    entity_type: str | None = None
+    default: object | None = None
+
+
+class AccessPattern(Frozen):
+    id: int
+    description: str = ''
+    method: str
+    owner: str  # repository class or TransactionService
+    file: str
+    line: int
+    entity: str | None = None
+    operation: Operation | None = None  # None: the stub names an operation we do not know
+    raw_operation: str | None = None
+    index_name: str | None = None
+    range_condition: RangeCondition | None = None
+    filter: FilterExpression | None = None
+    consistent_read: bool = False
+    projection: Projection | None = None
+    projected_attributes: tuple[str, ...] = ()
+    parameters: tuple[PatternParameter, ...] = ()
+    transaction_items: tuple[TransactionItem, ...] = ()
+    is_stub: bool = False
+
+
+class Repository(Frozen):
+    name: str
+    entity: str
+    table_name: str
+    pkey_name: str
+    skey_name: str | None = None
+    line: int = 0
+
+
+class Dal(Frozen):
+    path: Path
+    tables: tuple[Table, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    repositories: tuple[Repository, ...] = ()
+    methods: tuple[Method, ...] = ()
+    patterns: tuple[AccessPattern, ...] = ()
+    schema_path: Path | None = None
+    mapping_path: Path | None = None
+
+    def entity(self, name: str | None) -> Entity | None:
+        return next((e for e in self.entities if e.name == name), None)
+
+    def table(self, name: str | None) -> Table | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def repository(self, name: str) -> Repository | None:
+        return next((r for r in self.repositories if r.name == name), None)
+
+    def repository_for(self, entity: str) -> Repository | None:
+        return next((r for r in self.repositories if r.entity == entity), None)
+
+    def method(self, owner: str, name: str) -> Method | None:
+        return next((m for m in self.methods if m.owner == owner and m.name == name), None)
+
+    def pattern(self, pattern_id: int) -> AccessPattern | None:
+        return next((p for p in self.patterns if p.id == pattern_id), None)
+
+    @property
+    def stubs(self) -> list[Method]:
+        return [m for m in self.methods if m.is_stub]
