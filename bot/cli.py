@@ -1,0 +1,47 @@
+"""dal-bot's command line: a thin dispatcher over bot.commands.<name>."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from bot.errors import BadInput, InfrastructureError
+
+COMMANDS = {
+    'implement': 'Implement every access-pattern stub of a generated DAL',
+    'verify': 'Run the DAL against DynamoDB and judge every access pattern',
+    'run': 'implement, then verify (local use)',
+    'detect': 'List the generated DALs a change added or modified',
+    'action': 'The GitHub Action entry point (PR, sweep and detect modes)',
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='dal-bot', description=__doc__)
+    sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f'bot.commands.{name}')
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.configure(command)
+        command.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except BadInput as e:
+        print(f'dal-bot: error: {e}', file=sys.stderr)
+        return 2
+    except InfrastructureError as e:
+        print(f'dal-bot: infrastructure error: {e}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('dal-bot: interrupted', file=sys.stderr)
+        return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main())
