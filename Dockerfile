@@ -37,7 +37,8 @@ ENV VIRTUAL_ENV=/opt/dal-bot \
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* \
     && git config --system --add safe.directory '*'
 
 COPY pyproject.toml README.md /tmp/dal-bot-src/
