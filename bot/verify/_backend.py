@@ -1,0 +1,254 @@
+"""Where the DAL's code talks to: the embedded moto server, or a given endpoint (via loopback)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+
+from bot.errors import InfrastructureError
+
+REGION = 'us-east-1'
+DUMMY_CREDENTIALS = {
+    'aws_access_key_id': 'testing',
+    'aws_secret_access_key': 'testing',
+    'aws_session_token': 'testing',
+}
+ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB'
+
+
+def endpoint_from_env() -> str | None:
+    """The endpoint the environment names (a workflow's DynamoDB Local service), if any."""
+    return os.environ.get(ENDPOINT_ENV) or None
+
+
+def accepted_by_safety_check(url: str) -> bool:
+    """The generated script's own test (kept as it is in the script): a substring match."""
+    return 'localhost' in url.lower() or '127.0.0.1' in url
+
+
+def admin_client(url: str, *, connect_timeout: float = 3, read_timeout: float = 10):
+    """A DynamoDB client on `url` with dummy credentials, never the runner's own."""
+    config = Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={'total_max_attempts': 2, 'mode': 'standard'},
+    )
+    session = boto3.session.Session(region_name=REGION, **DUMMY_CREDENTIALS)
+    return session.client('dynamodb', endpoint_url=url, config=config)
+
+
+def probe(url: str) -> None:
+    """One ListTables call with short timeouts; InfrastructureError when it does not answer."""
+    try:
+        admin_client(url, connect_timeout=2, read_timeout=5).list_tables(Limit=1)
+    except Exception as e:
+        raise InfrastructureError(f'DynamoDB endpoint {url} is unreachable: {e}') from e
+
+
+def free_port(host: str = '127.0.0.1') -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class EmbeddedMoto:
+    """moto's DynamoDB-compatible server in a thread on loopback.
+
+    The same pieces as `moto.server.ThreadedMotoServer` (moto's `DomainDispatcherApplication` on a
+    threaded werkzeug server), but the socket is bound in the caller's thread, so a port in use is
+    an immediate, clear error instead of a thread that dies while `start()` waits forever, and
+    request logging is off.
+    """
+
+    def __init__(self, host: str = '127.0.0.1', port: int = 0):
+        self.host = host
+        self.port = port
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f'http://{self.host}:{self.port}'
+
+    def start(self) -> EmbeddedMoto:
+        from moto.server import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log(self, type: str, message: str, *args) -> None:  # noqa: A002
+                pass
+
+        if self.port:
+            with socket.socket() as s:
+                try:
+                    s.bind((self.host, self.port))
+                except OSError as e:
+                    raise InfrastructureError(
+                        f'cannot start the embedded moto server: {self.host}:{self.port} '
+                        f'is in use ({e.strerror})'
+                    ) from e
+        logging.getLogger('werkzeug').setLevel(logging.ERROR)
+        app = DomainDispatcherApplication(create_backend_app)
+        try:
+            self._server = make_server(
+                self.host, self.port, app, threaded=True, request_handler=Quiet
+            )
+        except SystemExit as e:  # werkzeug exits when bind fails
+            raise InfrastructureError(
+                f'cannot start the embedded moto server on {self.host}:{self.port} (port in use?)'
+            ) from e
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name='dal-bot-moto', daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+
+class TcpForwarder:
+    """127.0.0.1:<free port> → target host:port, one pair of pumps per connection."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self._listener = socket.create_server(('127.0.0.1', 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> TcpForwarder:
+        thread = threading.Thread(target=self._accept_loop, name='dal-bot-forwarder', daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        client.settimeout(None)
+        with self._lock:
+            self._sockets.update((client, upstream))
+        selector = selectors.DefaultSelector()
+        selector.register(client, selectors.EVENT_READ, upstream)
+        selector.register(upstream, selectors.EVENT_READ, client)
+        try:
+            open_sides = 2
+            while open_sides and not self._stop.is_set():
+                for key, _ in selector.select(timeout=0.2):
+                    source, sink = key.fileobj, key.data
+                    try:
+                        data = source.recv(65536)  # type: ignore[union-attr]
+                    except OSError:
+                        data = b''
+                    if data:
+                        sink.sendall(data)
+                        continue
+                    selector.unregister(source)
+                    open_sides -= 1
+                    try:
+                        sink.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+        finally:
+            selector.close()
+            for s in (client, upstream):
+                with self._lock:
+                    self._sockets.discard(s)
+                s.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        with self._lock:
+            for s in list(self._sockets):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        for thread in self._threads:
+            thread.join(timeout=2)
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str  # the real endpoint (tables are managed through it)
+    script_url: str  # what the script gets: always accepted by its safety check
+    description: str
+
+
+def _moto_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version('moto')
+    except Exception:
+        return '?'
+
+
+@contextmanager
+def open_backend(endpoint: str | None = None) -> Iterator[Backend]:
+    """The endpoint to use, stopped (server, forwarder) when the block ends, however it ends."""
+    if endpoint is None:
+        server = EmbeddedMoto().start()
+        try:
+            probe(server.url)
+            yield Backend(
+                server.url, server.url, f'embedded moto {_moto_version()} on {server.url}'
+            )
+        finally:
+            server.stop()
+        return
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise InfrastructureError(f'endpoint {endpoint!r} is not an http(s)://host:port URL')
+    url = endpoint.rstrip('/')
+    probe(url)
+    if accepted_by_safety_check(url):
+        yield Backend(url, url, f'endpoint {url}')
+        return
+    port = parts.port or (443 if parts.scheme == 'https' else 80)
+    forwarder = TcpForwarder(parts.hostname, port).start()
+    try:
+        loopback = f'{parts.scheme}://127.0.0.1:{forwarder.port}'
+        yield Backend(url, loopback, f'endpoint {url} (forwarded from {loopback})')
+    finally:
+        forwarder.stop()

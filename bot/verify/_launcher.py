@@ -1,0 +1,159 @@
+"""dal-bot verify launcher: run a DAL's usage_examples.py with every DAL method observed.
+
+Standalone (standard library only): `bot.verify` copies this file to a temporary directory and
+runs `python <this file> usage_examples.py --all` with the DAL directory as the working directory.
+It imports `repositories` and, when present, `transaction_service` from there, wraps every public
+method of every class they define, then runs the script as `__main__`. Every call is written as two
+JSON lines to the file named by $DALBOT_TRACE: a `call` line before the method runs and a `return`
+or `raise` line after, so a run killed on timeout still shows which call never came back.
+"""
+
+import functools
+import inspect
+import json
+import os
+import runpy
+import sys
+import threading
+import time
+
+_TRACE_ENV = 'DALBOT_TRACE'
+_MODULES = ('repositories', 'transaction_service')
+_REPR_LIMIT = 300
+
+_lock = threading.Lock()
+_local = threading.local()
+_counter = [0]
+_out = None
+
+
+def _emit(record):
+    line = json.dumps(record, default=str, ensure_ascii=False)
+    with _lock:
+        _out.write(line + '\n')
+        _out.flush()
+
+
+def _short(value):
+    try:
+        text = repr(value)
+    except Exception as e:  # a broken __repr__ must not break the run
+        text = f'<unrepresentable {type(value).__name__}: {e}>'
+    return text if len(text) <= _REPR_LIMIT else text[: _REPR_LIMIT - 3] + '...'
+
+
+def _is_empty(value):
+    """None, False, [], {}, (), ([], None), or a dict whose values are all None."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, (list, tuple, dict, set)) and len(value) == 0:
+        return True
+    if isinstance(value, tuple) and len(value) == 2 and value[1] is None:
+        return isinstance(value[0], list) and not value[0]
+    if isinstance(value, dict) and all(v is None for v in value.values()):
+        return True
+    return False
+
+
+def _summary(value):
+    kind = type(value).__name__
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], list):
+        return f'page of {len(value[0])} item(s), next key {_short(value[1])}'
+    if isinstance(value, (list, tuple, set, dict)):
+        return f'{kind} of {len(value)}'
+    return kind
+
+
+def _wrap(owner, name, function):
+    @functools.wraps(function)
+    def observed(*args, **kwargs):
+        caller = sys._getframe(1)
+        depth = getattr(_local, 'depth', 0)
+        with _lock:
+            _counter[0] += 1
+            seq = _counter[0]
+        _emit(
+            {
+                'event': 'call',
+                'seq': seq,
+                'owner': owner,
+                'method': name,
+                'depth': depth,
+                'caller_file': os.path.basename(caller.f_code.co_filename),
+                'caller_line': caller.f_lineno,
+                'caller_function': caller.f_code.co_name,
+                'args': _short(args[1:]),
+                'kwargs': _short(kwargs),
+            }
+        )
+        _local.depth = depth + 1
+        start = time.perf_counter()
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as e:
+            _emit(
+                {
+                    'event': 'raise',
+                    'seq': seq,
+                    'seconds': time.perf_counter() - start,
+                    'error_type': type(e).__name__,
+                    'error': str(e)[:2000],
+                }
+            )
+            raise
+        finally:
+            _local.depth = depth
+        _emit(
+            {
+                'event': 'return',
+                'seq': seq,
+                'seconds': time.perf_counter() - start,
+                'empty': _is_empty(result),
+                'summary': _summary(result),
+                'result': _short(result),
+            }
+        )
+        return result
+
+    return observed
+
+
+def _instrument(module):
+    wrapped = []
+    for cls in list(vars(module).values()):
+        if not inspect.isclass(cls) or cls.__module__ != module.__name__:
+            continue
+        for name, attr in list(vars(cls).items()):
+            if name.startswith('_') or not inspect.isfunction(attr):
+                continue
+            setattr(cls, name, _wrap(cls.__name__, name, attr))
+            wrapped.append(f'{cls.__name__}.{name}')
+    return wrapped
+
+
+def main():
+    global _out
+    _out = open(os.environ[_TRACE_ENV], 'a', encoding='utf-8')
+    script, rest = sys.argv[1], sys.argv[2:]
+    dal_dir = os.getcwd()
+    sys.path.insert(0, dal_dir)
+    sys.argv = [script, *rest]
+    _emit({'event': 'start', 'pid': os.getpid(), 'python': sys.version.split()[0]})
+    wrapped = []
+    for name in _MODULES:
+        if name == 'transaction_service' and not os.path.exists(f'{name}.py'):
+            continue
+        wrapped += _instrument(__import__(name))
+    _emit({'event': 'instrumented', 'methods': wrapped})
+    code = 0
+    try:
+        runpy.run_path(script, run_name='__main__')
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        _emit({'event': 'exit', 'code': code})
+        raise
+    _emit({'event': 'exit', 'code': code})
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,169 @@
+"""Run usage_examples.py under the launcher: clean environment, timeout, process group."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import InfrastructureError
+
+LAUNCHER = Path(__file__).with_name('_launcher.py')
+TRACE_ENV = 'DALBOT_TRACE'
+SCRIPT = 'usage_examples.py'
+
+# What the DAL's process may inherit: enough to find uv, python and its caches, nothing else
+# (never AWS credentials, GITHUB_TOKEN or the action's INPUT_* variables).
+_KEEP = frozenset(
+    {
+        'PATH',
+        'HOME',
+        'LANG',
+        'LC_ALL',
+        'LC_CTYPE',
+        'TMPDIR',
+        'SSL_CERT_FILE',
+        'SSL_CERT_DIR',
+        'XDG_CACHE_HOME',
+        'XDG_DATA_HOME',
+        'XDG_CONFIG_HOME',
+        'HTTP_PROXY',
+        'HTTPS_PROXY',
+        'NO_PROXY',
+        'http_proxy',
+        'https_proxy',
+        'no_proxy',
+    }
+)
+_KEEP_PREFIXES = ('UV_', 'PYTHON')
+
+
+def child_env(endpoint: str, trace: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The script's environment, built from scratch: dummy credentials, the loopback endpoint."""
+    base = dict(os.environ if base is None else base)
+    env = {k: v for k, v in base.items() if k in _KEEP or k.startswith(_KEEP_PREFIXES)}
+    if any(k.lower() in ('http_proxy', 'https_proxy') for k in env):
+        for name in ('NO_PROXY', 'no_proxy'):  # the endpoint is loopback: never via a proxy
+            env[name] = ','.join(x for x in (env.get(name), 'localhost,127.0.0.1') if x)
+    env.update(
+        {
+            'AWS_ACCESS_KEY_ID': 'testing',
+            'AWS_SECRET_ACCESS_KEY': 'testing',
+            'AWS_SESSION_TOKEN': 'testing',
+            'AWS_DEFAULT_REGION': 'us-east-1',
+            'AWS_REGION': 'us-east-1',
+            'AWS_ENDPOINT_URL_DYNAMODB': endpoint,
+            'AWS_ENDPOINT_URL': endpoint,  # any other AWS service also stays on loopback
+            'AWS_MAX_ATTEMPTS': '2',  # moto answers some mistakes with HTTP 500: fail fast
+            'AWS_RETRY_MODE': 'standard',
+            'AWS_CONFIG_FILE': os.devnull,
+            'AWS_SHARED_CREDENTIALS_FILE': os.devnull,
+            'AWS_EC2_METADATA_DISABLED': 'true',
+            'PYTHONUNBUFFERED': '1',
+            'PYTHONIOENCODING': 'utf-8',
+            'PYTHONDONTWRITEBYTECODE': '1',  # no __pycache__ left in the user's DAL
+            TRACE_ENV: str(trace),
+        }
+    )
+    env.setdefault('LANG', 'C.UTF-8')
+    return env
+
+
+def command(runner: str, launcher: Path) -> list[str]:
+    if runner == 'uv':
+        uv = shutil.which('uv')
+        if uv is None:
+            raise InfrastructureError('uv is not on PATH (install it, or use --runner python)')
+        return [
+            uv,
+            'run',
+            '--no-project',
+            '--with',
+            'boto3',
+            '--with',
+            'pydantic',
+            'python',
+            str(launcher),
+            SCRIPT,
+            '--all',
+        ]
+    if runner == 'python':
+        return [sys.executable, str(launcher), SCRIPT, '--all']
+    raise ValueError(f'unknown runner {runner!r}')
+
+
+@dataclass
+class RunOutput:
+    command: list[str]
+    returncode: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool
+    seconds: float
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_script(
+    dal_dir: Path, workdir: Path, endpoint: str, *, runner: str, timeout: float
+) -> RunOutput:
+    """Run the launcher (copied into `workdir`) on the DAL; the trace lands in workdir/trace.jsonl.
+
+    The process runs in its own session; its whole group is killed on timeout, on Ctrl-C, and
+    after it exits (so nothing it started outlives the run).
+    """
+    launcher = workdir / 'dalbot_launcher.py'
+    shutil.copyfile(LAUNCHER, launcher)
+    trace = workdir / 'trace.jsonl'
+    trace.touch()
+    cmd = command(runner, launcher)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        cwd=dal_dir,
+        env=child_env(endpoint, trace),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    timed_out = False
+    try:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc.pid)
+            out, err = proc.communicate()
+    except BaseException:
+        _kill_group(proc.pid)
+        proc.wait()
+        raise
+    finally:
+        _kill_group(proc.pid)
+    return RunOutput(
+        command=cmd,
+        returncode=None if timed_out else proc.returncode,
+        stdout=_decode(out),
+        stderr=_decode(err),
+        timed_out=timed_out,
+        seconds=time.perf_counter() - start,
+    )
+
+
+_ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
+
+
+def _decode(data: bytes | None) -> str:
+    return _ANSI.sub('', (data or b'').decode('utf-8', errors='replace'))

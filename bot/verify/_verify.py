@@ -1,0 +1,112 @@
+"""verify_dal: fresh tables, the script under the launcher, a verdict per access pattern."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Literal
+
+from bot.errors import BadInput, InfrastructureError
+from bot.model import Dal
+from bot.verify import _judge
+from bot.verify._backend import admin_client, open_backend
+from bot.verify._models import Durations, VerifyResult
+from bot.verify._run import SCRIPT, run_script
+from bot.verify._tables import create_tables, drop_tables, tables_of
+
+
+def verify_dal(
+    dal: Dal,
+    *,
+    endpoint: str | None = None,
+    timeout: float = 120,
+    runner: Literal['uv', 'python'] = 'uv',
+) -> VerifyResult:
+    """Run the DAL's usage_examples.py --all against DynamoDB and judge every access pattern.
+
+    `endpoint` None starts the embedded moto server on loopback (stopped afterwards); otherwise
+    that DynamoDB-compatible endpoint is used, through a loopback forwarder when its host is not
+    one the generated script's safety check accepts. (`endpoint_from_env()` reads
+    AWS_ENDPOINT_URL_DYNAMODB for callers that want the environment's choice.) The DAL's tables
+    are dropped, recreated from the model and deleted again afterwards.
+
+    Raises BadInput (no usage_examples.py, no tables) or InfrastructureError (port in use,
+    endpoint unreachable, table creation refused, runner missing or failing before the script).
+    """
+    started = time.perf_counter()
+    dal_dir = Path(dal.path)
+    script = dal_dir / SCRIPT
+    if not script.is_file():
+        raise BadInput(script, 'missing: verify runs usage_examples.py --all')
+    source = script.read_text(encoding='utf-8', errors='replace')
+    tables = tables_of(dal)
+    durations = Durations()
+    names = [t.name for t in tables]
+    mark = time.perf_counter()
+    cleanup = 0.0
+    with tempfile.TemporaryDirectory(prefix='dalbot-') as tmp:
+        trace_file = Path(tmp) / 'trace.jsonl'
+        with open_backend(endpoint) as backend:
+            durations.backend = time.perf_counter() - mark
+            client = admin_client(backend.url)
+            try:
+                mark = time.perf_counter()
+                create_tables(client, tables)
+                durations.tables = time.perf_counter() - mark
+                run = run_script(
+                    dal_dir, Path(tmp), backend.script_url, runner=runner, timeout=timeout
+                )
+                durations.run = run.seconds
+            finally:
+                cleanup = time.perf_counter()
+                try:
+                    drop_tables(client, names)
+                except Exception:
+                    pass  # the backend may be gone (Ctrl-C, endpoint died): nothing more to do
+        durations.cleanup = time.perf_counter() - cleanup
+        trace_text = trace_file.read_text(encoding='utf-8', errors='replace')
+
+    mark = time.perf_counter()
+    trace = _judge.parse_trace(trace_text)
+    if not trace.started and not run.timed_out:
+        tail = (run.stderr or run.stdout)[-2000:].strip()
+        raise InfrastructureError(
+            f'the {runner} runner failed before usage_examples.py started '
+            f'(exit code {run.returncode}): {tail}'
+        )
+    printed = _judge.parse_output(run.stdout)
+    crash = _judge.crash_text(run.stderr, run.returncode)
+    if run.timed_out:
+        crash = f'timed out after {timeout:g}s; the process group was killed'
+        running = [c for c in trace.calls if c.outcome == 'running']
+        if running:
+            c = running[-1]
+            crash += f' while {c.owner}.{c.method}{c.args} was running'
+    patterns = _judge.judge(
+        dal,
+        trace,
+        printed,
+        source,
+        timed_out=run.timed_out,
+        crashed=crash is not None,
+        timeout=timeout,
+    )
+    durations.parse = time.perf_counter() - mark
+    durations.total = time.perf_counter() - started
+    return VerifyResult(
+        dal=str(dal.path),
+        backend=backend.description,
+        endpoint=backend.script_url,
+        runner=runner,
+        command=run.command,
+        tables=names,
+        patterns=patterns,
+        crud_errors=printed.crud_errors,
+        crash=crash,
+        timed_out=run.timed_out,
+        returncode=run.returncode,
+        durations=Durations(**{k: round(v, 4) for k, v in durations.model_dump().items()}),
+        stdout=run.stdout,
+        stderr=run.stderr,
+    )
