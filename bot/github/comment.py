@@ -1,0 +1,258 @@
+"""The PR comment (also the job summary and the sweep PR body), composed from bot.report.
+
+Layout: hidden marker, a verdict header, one section per DAL (verification summary, the
+commits pushed, stubs left and why, the access-pattern table folded in `<details>`, how to
+reproduce locally), then the patch (fork / report-only) in a collapsed, `git am`-able block
+with a one-line command to apply it. Everything that came from the event or the DAL is
+escaped (bot.report's `escape_cell` / `code_span`). The comment stays under GitHub's
+65,536-character limit: the patch moves to a file, then tables shrink to failing rows, then
+the text is cut with a note.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from bot.github.results import DalOutcome, RunReport
+from bot.report import code_block, code_span, escape_cell, markdown_table, summary_line
+
+MARKER = '<!-- dal-bot:report -->'
+LIMIT = 65_536
+_BUDGET = LIMIT - 1_536  # room for the cut note and closing tags
+PATCH_FENCE = '~~~~~~~~~~~~'
+PATCH_INFO = 'dal-bot-patch'
+
+
+def apply_command(repository: str, pull_number: int | None) -> str:
+    """One line that takes the patch out of the bot's comment and applies it (gh CLI)."""
+    awk = f"awk '/^{PATCH_FENCE}$/{{f=0}} f; /^{PATCH_FENCE} {PATCH_INFO}$/{{f=1}}'"
+    if pull_number is None:
+        return f'{awk} comment.md | git am'
+    return (
+        f'gh pr view {int(pull_number)} --repo {repository} --json comments '
+        f"--jq '.comments[].body' | {awk} | git am"
+    )
+
+
+def _short(sha: str) -> str:
+    return sha[:7]
+
+
+def _plural(n: int, word: str) -> str:
+    return f'{n} {word}' + ('' if n == 1 else 's')
+
+
+def _headline(report: RunReport) -> str:
+    if report.push == 'branch-moved':
+        return '⚠️ dal-bot stopped: the branch moved while it worked'
+    if report.push == 'push-failed':
+        return '❌ dal-bot could not push its commits'
+    total = report.patterns_ok + report.patterns_failed
+    left = sum(len(o.implement.left) for o in report.outcomes if o.implement)
+    errors = sum(1 for o in report.outcomes if o.error)
+    if not report.outcomes:
+        return '✅ dal-bot: no generated DAL changed'
+    if report.ok:
+        return f'✅ dal-bot: all {total} access patterns verified'
+    parts = []
+    if report.patterns_failed:
+        parts.append(f'{report.patterns_failed} of {total} access patterns failed')
+    if left:
+        parts.append(f'{_plural(left, "stub")} left')
+    if errors:
+        parts.append(f'{_plural(errors, "DAL")} could not be checked')
+    return '❌ dal-bot: ' + ', '.join(parts)
+
+
+def _overview(report: RunReport) -> str:
+    bits = [_plural(len(report.outcomes), 'DAL')]
+    commits = report.commits
+    if report.implemented:
+        bits.append(f'{_plural(report.implemented, "method")} implemented')
+    if report.push == 'pushed' and commits:
+        where = code_span(report.branch) if report.branch else 'the branch'
+        bits.append(f'{_plural(len(commits), "commit")} pushed to {where}')
+    elif report.push == 'not-pushed' and commits:
+        bits.append(f'{_plural(len(commits), "commit")} not pushed (patch below)')
+    if report.head_sha:
+        bits.append(f'verified at {code_span(_short(report.head_sha))}')
+    return ' · '.join(bits)
+
+
+def _pattern_section(outcome: DalOutcome, compact: bool) -> list[str]:
+    result = outcome.verify
+    if result is None:
+        return []
+    failing = [p for p in result.patterns if p.status != 'ok']
+    out = [summary_line(result), '']
+    if compact:
+        if failing:
+            table = markdown_table(result.model_copy(update={'patterns': failing}))
+            out += ['Failing access patterns (passing ones omitted to fit the comment):', '']
+            out += [table, '']
+    elif result.patterns:
+        state = ' open' if failing else ''
+        label = f'Access patterns ({len(result.patterns)})'
+        out += [f'<details{state}><summary>{label}</summary>', '', markdown_table(result), '']
+        out += ['</details>', '']
+    if result.crud_errors:
+        out += ['**CRUD failures printed by usage_examples.py**', '']
+        out += [
+            f'- {escape_cell(e.action)}' + (f': {escape_cell(e.message)}' if e.message else '')
+            for e in result.crud_errors
+        ]
+        out.append('')
+    if result.crash:
+        label = 'Timeout' if result.timed_out else 'Crash'
+        crash = result.crash if not compact else '\n'.join(result.crash.splitlines()[-20:])
+        out += [f'<details><summary>{label}</summary>', '', code_block(crash), '', '</details>']
+        out.append('')
+    return out
+
+
+def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[str]:
+    mark = '✅' if outcome.ok else '❌'
+    out = [f'### {mark} {code_span(outcome.dal)}', '']
+    if outcome.pull_url and outcome.pull_number:
+        out += [f'Pull request: #{int(outcome.pull_number)} ({escape_cell(outcome.action)})', '']
+    if outcome.error:
+        out += [f'**Could not be checked:** {escape_cell(outcome.error, 1000)}', '']
+    commits = outcome.commits
+    if commits:
+        verb = 'pushed' if report.push == 'pushed' else 'made (not pushed)'
+        out += [f'**Commits {verb}** ({len(commits)}):', '']
+        out += [
+            f'- {code_span(_short(c.sha))} {escape_cell(c.message.splitlines()[0])}'
+            for c in commits
+        ]
+        out.append('')
+    left = outcome.implement.left if outcome.implement else []
+    if left:
+        out += [f'**Stubs left** ({len(left)}) — not implemented, never guessed:', '']
+        rows = [
+            f'- {code_span(f"{s.owner}.{s.name}")}'
+            + (f' (pattern #{s.pattern_id})' if s.pattern_id is not None else '')
+            + f' at {code_span(f"{s.file}:{s.line}")}: {escape_cell(s.reason)}'
+            for s in left
+        ]
+        out += rows[:20] if compact else rows
+        if compact and len(rows) > 20:
+            out.append(f'- … and {len(rows) - 20} more (see the JSON report)')
+        out.append('')
+    repairs = outcome.implement.usage_repairs if outcome.implement else []
+    if repairs and not compact:
+        out += [f'<details><summary>usage_examples.py repairs ({len(repairs)})</summary>', '']
+        out += [f'- {escape_cell(r)}' for r in repairs] + ['', '</details>', '']
+    out += _pattern_section(outcome, compact)
+    out += ['Reproduce locally:', '', code_block(f'dal-bot run {_shell_quote(outcome.dal)}')]
+    out.append('')
+    return out
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _patch_section(report: RunReport, inline: bool) -> list[str]:
+    if not report.patch:
+        return []
+    n = len(report.commits)
+    if report.mode == 'fork':
+        why = 'This pull request comes from a fork, so dal-bot did not push.'
+    elif report.mode == 'report-only':
+        why = 'The action runs with `commit: false`, so dal-bot did not push.'
+    else:
+        why = 'dal-bot could not push.'
+    out = ['### Patch', '', f'{why} Its {_plural(n, "commit")} as a patch:', '']
+    if inline:
+        out += [
+            f'<details><summary>{_plural(n, "commit")} (<code>git am</code>)</summary>',
+            '',
+            f'{PATCH_FENCE} {PATCH_INFO}',
+            report.patch.rstrip('\n'),
+            PATCH_FENCE,
+            '',
+            '</details>',
+            '',
+            'Apply it on your branch with one line:',
+            '',
+            code_block(apply_command(report.repository, report.pull_number), 'sh'),
+            '',
+        ]
+    else:
+        name = os.path.basename(report.patch_file or 'dal-bot.patch')
+        out += [
+            f'The patch is too large for a comment: it was written to {code_span(name)} '
+            '(upload it with `actions/upload-artifact`), then apply it with:',
+            '',
+            code_block(f'git am {name}', 'sh'),
+            '',
+        ]
+    return out
+
+
+def _footer(env: Mapping[str, str]) -> list[str]:
+    server, repo, run = (
+        env.get(k) for k in ('GITHUB_SERVER_URL', 'GITHUB_REPOSITORY', 'GITHUB_RUN_ID')
+    )
+    if server and repo and run and run.isdigit():
+        return [f'<sub>dal-bot · [workflow run]({server}/{repo}/actions/runs/{run})</sub>']
+    return ['<sub>dal-bot</sub>']
+
+
+def render(
+    report: RunReport,
+    *,
+    patch_inline: bool = True,
+    compact: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    env = os.environ if env is None else env
+    out = [MARKER, f'## {_headline(report)}', '', _overview(report), '']
+    if report.push in ('branch-moved', 'push-failed') or report.push_message and not report.ok:
+        out += [f'> {escape_cell(report.push_message, 1000)}', '']
+    for note in report.notes:
+        out += [f'> {escape_cell(note, 1000)}', '']
+    for outcome in report.outcomes:
+        out += _dal_section(outcome, report, compact)
+    out += _patch_section(report, patch_inline)
+    out += _footer(env)
+    return '\n'.join(out).rstrip('\n') + '\n'
+
+
+def fits(text: str) -> bool:
+    return len(text) <= _BUDGET
+
+
+def cut(text: str) -> str:
+    """Cut `text` to fit, closing any `<details>` left open."""
+    head = text[:_BUDGET]
+    head = head[: head.rfind('\n') + 1] if '\n' in head else head
+    if head.count('```') % 2:
+        head += '```\n'
+    opened = head.count('<details') - head.count('</details>')
+    head += '\n' + '</details>\n' * max(opened, 0)
+    return (
+        head + "\n> … cut to fit GitHub's comment limit; the full report is in the job summary.\n"
+    )
+
+
+def render_short(report: RunReport, env: Mapping[str, str] | None = None) -> str:
+    """The short comment for a clean run: nothing to do."""
+    env = os.environ if env is None else env
+    lines = [MARKER, f'## {_headline(report)}', '']
+    if report.outcomes:
+        lines += [_overview(report) + ' · nothing to implement', '']
+        for o in report.outcomes:
+            line = f'- {code_span(o.dal)}'
+            if o.verify:
+                line += f': {summary_line(o.verify)}'
+            lines.append(line)
+        lines.append('')
+    else:
+        lines += ['This pull request changes no generated DAL folder.', '']
+    lines += _footer(env)
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,137 @@
+"""The per-DAL steps every mode shares (implement, verify) and the end of every run (JSON
+report, job summary, outputs, annotations, exit code)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bot.errors import BadInput, InfrastructureError
+from bot.github import workflow
+from bot.github.context import Context
+from bot.github.results import DalOutcome, Location, RunReport
+
+REPORT_FILE = 'dal-bot-report.json'
+PATCH_FILE = 'dal-bot.patch'
+
+
+def log(message: str) -> None:
+    print(f'dal-bot: {message}', file=sys.stderr, flush=True)
+
+
+def implement(ctx: Context, outcome: DalOutcome, *, commit: bool) -> None:
+    """Implement the DAL's stubs (chunk commits when `commit`); errors land in the outcome."""
+    from bot.implement import implement_dal
+
+    try:
+        outcome.implement = implement_dal(
+            ctx.workspace / outcome.dal,
+            commit=commit,
+            chunk_size=ctx.inputs.chunk_size,
+            author=ctx.inputs.commit_author,
+        )
+    except (BadInput, InfrastructureError) as e:
+        outcome.error = str(e)
+    else:
+        r = outcome.implement
+        log(
+            f'{outcome.dal}: {len(r.implemented)} implemented, {len(r.left)} left, '
+            f'{len(r.commits)} commits'
+        )
+
+
+def verify(ctx: Context, outcome: DalOutcome) -> None:
+    """Verify the DAL as it is in the workspace now; errors land in the outcome."""
+    from bot.model import load_dal
+    from bot.verify import verify_dal
+
+    if outcome.error:
+        return
+    try:
+        dal = load_dal(ctx.workspace / outcome.dal)
+        outcome.locations = {
+            f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
+            for p in dal.patterns
+        }
+        outcome.verify = verify_dal(
+            dal,
+            endpoint=ctx.inputs.dynamodb_endpoint or None,
+            timeout=ctx.timeout,
+            runner=ctx.runner,
+        )
+    except (BadInput, InfrastructureError) as e:
+        outcome.error = str(e)
+    else:
+        v = outcome.verify
+        log(f'{outcome.dal}: verified, {sum(p.ok for p in v.patterns)}/{len(v.patterns)} ok')
+
+
+def annotations(report: RunReport) -> list[str]:
+    lines = []
+    for o in report.outcomes:
+        if o.error:
+            lines.append(workflow.annotation('error', o.error, file=o.dal, title='dal-bot'))
+        for s in o.implement.left if o.implement else []:
+            lines.append(
+                workflow.annotation(
+                    'error',
+                    f'{s.owner}.{s.name}: stub not implemented: {s.reason}',
+                    file=f'{o.dal}/{s.file}',
+                    line=s.line,
+                    title='dal-bot: stub left',
+                )
+            )
+        for p in o.verify.patterns if o.verify else []:
+            if p.status == 'ok':
+                continue
+            where = o.locations.get(f'{p.owner}.{p.method}')
+            lines.append(
+                workflow.annotation(
+                    'error',
+                    f'access pattern #{p.id} {p.owner}.{p.method}: {p.status}'
+                    + (f': {p.message}' if p.message else ''),
+                    file=where.file if where else o.dal,
+                    line=where.line if where else None,
+                    title=f'dal-bot: pattern #{p.id} {p.status}',
+                )
+            )
+    return lines
+
+
+def write_report(ctx: Context, report: RunReport) -> str:
+    """The JSON report in the workspace (a path later steps can upload); its relative path."""
+    path = ctx.workspace / REPORT_FILE
+    path.write_text(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False) + '\n')
+    return REPORT_FILE
+
+
+def write_patch(ctx: Context, patch: str) -> str:
+    path = ctx.workspace / PATCH_FILE
+    path.write_text(patch)
+    return PATCH_FILE
+
+
+def finish(ctx: Context, report: RunReport, summary_markdown: str) -> int:
+    """JSON report, job summary, outputs, annotations; the exit code of the run."""
+    report_path = write_report(ctx, report)
+    workflow.write_summary(summary_markdown, ctx.env)
+    outputs = report.outputs(report_path)
+    if report.patch_file:
+        outputs['patch'] = report.patch_file
+    workflow.write_outputs(outputs, ctx.env)
+    for line in annotations(report):
+        workflow.emit(line)
+    log(
+        f'{len(report.outcomes)} DAL(s), {report.implemented} implemented, '
+        f'{report.patterns_ok} patterns ok, {report.patterns_failed} failed; report {report_path}'
+    )
+    if report.push in ('branch-moved', 'push-failed'):
+        return 1
+    if not report.ok and ctx.inputs.fail_on_error:
+        return 1
+    return 0
+
+
+def relative(ctx: Context, path: Path) -> str:
+    return path.resolve().relative_to(ctx.workspace).as_posix()
