@@ -28,8 +28,9 @@ EXPECTED_INPUTS = {
     'comment-when-clean': 'true',
     'commit-author': 'dal-bot <dal-bot@users.noreply.github.com>',
     'chunk-size': '4',
+    'dry-run': 'false',
 }
-EXPECTED_OUTPUTS = {'dals', 'implemented', 'patterns-ok', 'patterns-failed', 'report'}
+EXPECTED_OUTPUTS = {'dals', 'implemented', 'patterns-ok', 'patterns-failed', 'report', 'matrix'}
 
 
 def env_name(input_name: str) -> str:
@@ -102,3 +103,26 @@ def test_every_output_is_written_by_the_bot(action):
         if f"'{name}'" not in sources and f'"{name}"' not in sources and f'{name}=' not in sources
     ]
     assert not unwritten, f'outputs declared in action.yml but never written by bot/: {unwritten}'
+
+
+def test_inputs_match_the_bots_input_model(action):
+    """action.yml and bot.github.inputs declare the same inputs, and the defaults of action.yml
+    parse (GitHub passes every default as INPUT_<NAME>)."""
+    inputs = pytest.importorskip('bot.github.inputs')
+    assert set(action['inputs']) == set(inputs.INPUT_NAMES)
+    env = {env_name(name): str(spec['default']) for name, spec in action['inputs'].items()}
+    env[env_name('github-token')] = 'ghs_example'
+    parsed = inputs.read_inputs(env)
+    assert parsed.chunk_size == 4 and parsed.mode == 'pr' and parsed.commit is True
+    assert parsed.commit_author == ('dal-bot', 'dal-bot@users.noreply.github.com')
+
+
+@pytest.mark.parametrize(
+    ('name', 'value'),
+    [('mode', 'deploy'), ('commit', 'maybe'), ('chunk-size', '9'), ('commit-author', 'bot')],
+)
+def test_unknown_input_values_fail_naming_the_input(name, value):
+    inputs = pytest.importorskip('bot.github.inputs')
+    with pytest.raises(inputs.InputError) as info:
+        inputs.read_inputs({env_name(name): value})
+    assert name in str(info.value)
