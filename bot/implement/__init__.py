@@ -1,0 +1,151 @@
+"""implement: every stub of a DAL becomes code, chosen per operation from the model.
+
+`implement_dal` is the stage's one entry point. It never touches a method that is not a
+stub, leaves (and lists) any stub it cannot map, and writes each file only whole and
+compiled.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from bot.commit import chunks, commit_files, compile_check, open_repo, write_atomic
+from bot.implement._context import Rendered, Stub, Unmappable
+from bot.implement._format import format_methods
+from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
+from bot.implement._splice import add_imports, methods_of, splice
+from bot.implement.operations import TEMPLATES
+from bot.model import Dal, Method, load_dal
+
+__all__ = ['CommitInfo', 'ImplementResult', 'ImplementedMethod', 'LeftStub', 'implement_dal', 'plan']
+
+FILE_ORDER = ('repositories.py', 'transaction_service.py')
+
+
+@dataclass
+class Planned:
+    method: Method
+    pattern_id: int | None
+    operation: str
+    rendered: Rendered
+
+
+def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
+    """Render every stub; the ones that cannot be mapped are left, with the reason."""
+    planned, left = [], []
+    stubs = sorted(dal.stubs, key=lambda m: (FILE_ORDER.index(m.file), m.line))
+    for method in stubs:
+        pattern = next(
+            (p for p in dal.patterns if p.owner == method.owner and p.method == method.name), None
+        )
+        pid = pattern.id if pattern else (method.hint.pattern_id if method.hint else None)
+        try:
+            if pattern is None:
+                raise Unmappable('no access pattern describes this stub')
+            if pattern.operation is None:
+                raise Unmappable(f'unknown operation {pattern.raw_operation!r}')
+            rendered = TEMPLATES[pattern.operation](Stub(dal=dal, method=method, pattern=pattern))
+            planned.append(Planned(method, pid, pattern.operation, rendered))
+        except Unmappable as e:
+            left.append(
+                LeftStub(
+                    file=method.file,
+                    owner=method.owner,
+                    name=method.name,
+                    pattern_id=pid,
+                    line=method.line,
+                    reason=str(e),
+                )
+            )
+    return planned, left
+
+
+def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) -> str:
+    where = dal_dir.relative_to(repo_root) if repo_root else dal_dir.name
+    owners = ', '.join(dict.fromkeys(p.method.owner for p in chunk))
+    ids = ', '.join(f'#{p.pattern_id}' for p in chunk)
+    lines = [f'dal-bot: implement {ids} in {owners}', '']
+    lines += [f'- {p.method.owner}.{p.method.name}: #{p.pattern_id} {p.operation}' for p in chunk]
+    lines += ['', f'DAL: {where}']
+    return '\n'.join(lines)
+
+
+def _apply_chunk(dal_dir: Path, texts: dict[str, str], chunk: list[Planned]) -> dict[str, str]:
+    """New text of every file the chunk touches: bodies spliced, formatted, imports added."""
+    out = {}
+    for file in FILE_ORDER:
+        mine = [p for p in chunk if p.method.file == file]
+        if not mine:
+            continue
+        module = cst.parse_module(texts[file])
+        keys = [(p.method.owner, p.method.name) for p in mine]
+        module = splice(module, {k: p.rendered for k, p in zip(keys, mine, strict=True)})
+        current = methods_of(module)
+        module = splice(module, format_methods({k: current[k] for k in keys}, dal_dir))
+        module = add_imports(module, set().union(*(p.rendered.imports for p in mine)))
+        compile_check(dal_dir / file, module.code)
+        out[file] = module.code
+    return out
+
+
+def implement_dal(
+    path: Path | str,
+    *,
+    commit: bool = False,
+    chunk_size: int = 4,
+    author: tuple[str, str] | None = None,
+) -> ImplementResult:
+    started = time.perf_counter()
+    dal = load_dal(path)
+    repo = open_repo(dal.path) if commit else None
+    root = Path(repo.working_tree_dir).resolve() if repo else None
+    planned, left = plan(dal)
+    result = ImplementResult(dal=dal.path, left=left)
+    texts = {f: (dal.path / f).read_text(encoding='utf-8') for f in FILE_ORDER if (dal.path / f).is_file()}
+
+    for chunk in chunks(planned, chunk_size):
+        new = _apply_chunk(dal.path, texts, chunk)
+        for file, text in new.items():
+            write_atomic(dal.path / file, text)
+            texts[file] = text
+            if file not in result.files_written:
+                result.files_written.append(file)
+        result.implemented += [
+            ImplementedMethod(
+                file=p.method.file,
+                owner=p.method.owner,
+                name=p.method.name,
+                pattern_id=p.pattern_id,
+                operation=p.operation,
+                line=p.method.line,
+            )
+            for p in chunk
+        ]
+        if repo is not None:
+            info = commit_files(repo, [dal.path / f for f in new], commit_message(dal.path, root, chunk), author)
+            if info:
+                result.commits.append(info)
+
+    from bot.implement.usage import repair_usage
+
+    usage = repair_usage(load_dal(dal.path) if planned else dal)
+    if usage is not None:
+        text, repairs = usage
+        compile_check(dal.path / 'usage_examples.py', text)
+        write_atomic(dal.path / 'usage_examples.py', text)
+        result.usage_repairs = repairs
+        result.files_written.append('usage_examples.py')
+        if repo is not None:
+            message = f'dal-bot: repair usage_examples.py so every access pattern is called\n\n' + '\n'.join(
+                f'- {r}' for r in repairs
+            )
+            info = commit_files(repo, [dal.path / 'usage_examples.py'], message, author)
+            if info:
+                result.commits.append(info)
+    result.seconds = time.perf_counter() - started
+    return result
+

@@ -1,0 +1,234 @@
+"""What an operation template gets: one stub, everything the model knows around it.
+
+Also the shared vocabulary of the templates: binding key fields to parameters, converting
+values to the key attribute's DynamoDB type, and the error wrapper every call uses.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.helpers import parse_template_module
+
+from bot.model import AccessPattern, Dal, Entity, Method, Parameter, Repository, Table
+from bot.model._build import snake
+
+# The generator's pagination tail on queries and scans.
+PAGINATION = ('limit', 'exclusive_start_key', 'skip_invalid_items')
+NUMBER_ANNOTATIONS = ('int', 'Decimal')
+
+
+class Unmappable(Exception):
+    """The stub's shape cannot be mapped to code without guessing; the message says why."""
+
+
+@dataclass
+class Rendered:
+    body: list[cst.BaseStatement]
+    imports: set[tuple[str, str]] = field(default_factory=set)
+
+
+def statements(template: str, **values: str | cst.CSTNode) -> list[cst.BaseStatement]:
+    """A code template whose `{placeholders}` are expressions (given as nodes or source)."""
+    nodes = {k: cst.parse_expression(v) if isinstance(v, str) else v for k, v in values.items()}
+    return list(parse_template_module(template, **nodes).body)
+
+
+def literal(value: object) -> str:
+    """Source for a constant: single-quoted like the generator's ruff config."""
+    return repr(value)
+
+
+@dataclass
+class Stub:
+    dal: Dal
+    method: Method
+    pattern: AccessPattern
+
+    @property
+    def entity(self) -> Entity | None:
+        return self.dal.entity(self.pattern.entity)
+
+    @property
+    def repository(self) -> Repository | None:
+        return self.dal.repository(self.method.owner)
+
+    @property
+    def table(self) -> Table | None:
+        repo = self.repository
+        return self.dal.table(repo.table_name if repo else (self.entity.table if self.entity else None))
+
+    @property
+    def entity_name(self) -> str:
+        if self.entity is None:
+            raise Unmappable(f'entity {self.pattern.entity!r} is not defined in entities.py')
+        return self.entity.name
+
+    @property
+    def params(self) -> list[Parameter]:
+        return [p for p in self.method.parameters if p.kind in ('positional', 'keyword')]
+
+    @property
+    def business_params(self) -> list[Parameter]:
+        """Parameters that carry values, without the pagination tail."""
+        return [p for p in self.params if p.name not in PAGINATION]
+
+    def has_param(self, name: str) -> bool:
+        return any(p.name == name for p in self.params)
+
+    def entity_params(self, entity: str | None = None) -> list[Parameter]:
+        """Parameters annotated with an entity class (`order: Order`)."""
+        names = {entity} if entity else {e.name for e in self.dal.entities}
+        return [p for p in self.params if _bare(p.annotation) in names]
+
+    def list_params(self) -> list[Parameter]:
+        return [p for p in self.business_params if (p.annotation or '').startswith(('list', 'List'))]
+
+    # --- what the method returns -------------------------------------------------------
+    @property
+    def returns(self) -> str:
+        return (self.method.returns or 'None').replace(' ', '')
+
+    def returns_page(self) -> bool:
+        return self.returns.startswith('tuple')
+
+    def returns_dicts(self) -> bool:
+        return 'dict[str,Any]' in self.returns.split('|')[0] or (
+            'list[dict' in self.returns and not self.returns.startswith('dict')
+        )
+
+    def returns_bool(self) -> bool:
+        return self.returns == 'bool'
+
+    def returns_entity(self) -> bool:
+        name = self.entity.name if self.entity else None
+        return name is not None and self.returns.split('|')[0] == name
+
+
+def _bare(annotation: str | None) -> str:
+    return (annotation or '').split('|')[0].strip().strip('\'"')
+
+
+def gsi_builder(entity: Entity, part: str, index: str, lookup: bool = True) -> str:
+    """`Order.build_gsi_pk_for_lookup_status_index` (class) or `build_gsi_pk_status_index`."""
+    middle = 'for_lookup_' if lookup else ''
+    return f'build_gsi_{part}_{middle}{snake(index)}'
+
+
+def is_identifier(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def key_aliases(stub: Stub) -> dict[str, str]:
+    """Key fields given by a parameter of another name (`target_user_id` for `author_id`).
+
+    Only when it is the one possible reading: exactly as many unclaimed parameters (no
+    default, not an entity, not a filter value, not named after any field) as the pattern
+    needs values for its unbound partition-key fields and range bounds, in that order.
+    """
+    entity = stub.entity
+    if entity is None:
+        return {}
+    from bot.implement.operations._filters import filter_params, pattern_filter
+
+    try:
+        flt = filter_params(pattern_filter(stub))
+    except Unmappable:
+        flt = set()
+    index = stub.pattern.index_name
+    keys = entity.keys_for(index) if index else None
+    templates = (keys.partition if keys else ()) if index else ((entity.pk,) if entity.pk else ())
+    fields = [f for t in templates for f in t.fields]
+    entity_names = {e.name for e in stub.dal.entities}
+    all_fields = {f.name for e in stub.dal.entities for f in e.fields}
+    unbound = [f for f in fields if not stub.has_param(f)]
+    if not unbound or stub.entity_params():
+        return {}
+    claimed = [
+        p.name
+        for p in stub.business_params
+        if p.default is None
+        and p.name not in flt
+        and p.name not in all_fields
+        and _bare(p.annotation) not in entity_names
+    ]
+    rc = stub.pattern.range_condition
+    bounds = (2 if rc == 'between' else 1) if rc else 0
+    if len(claimed) != len(unbound) + bounds:
+        return {}
+    return dict(zip(unbound, claimed[: len(unbound)], strict=True))
+
+
+def bind_fields(stub: Stub, fields: list[str], used: set[str]) -> list[str]:
+    """Source expressions for key template fields: the parameter of that name, the field
+    of an entity passed in, or the one unambiguous alias. Anything else would be a guess."""
+    out = []
+    entity_params = stub.entity_params()
+    aliases = key_aliases(stub)
+    for f in fields:
+        if stub.has_param(f):
+            out.append(f)
+            used.add(f)
+            continue
+        if f in aliases:
+            out.append(aliases[f])
+            used.add(aliases[f])
+            continue
+        owner = next(
+            (p for p in entity_params if (e := stub.dal.entity(_bare(p.annotation))) and e.field(f)),
+            None,
+        )
+        if owner is None:
+            raise Unmappable(f'no parameter gives key field {f!r}')
+        out.append(f'{owner.name}.{f}')
+        used.add(owner.name)
+    return out
+
+
+def to_number(param: Parameter) -> list[cst.BaseStatement]:
+    """Statements that turn a parameter into a Decimal for a numeric (N) key or filter value.
+
+    The schemas declare some range parameters as strings on numeric keys; DynamoDB still
+    needs a number, and a value that cannot be one must fail with its name in the message.
+    """
+    if param.annotation in NUMBER_ANNOTATIONS:
+        return []
+    if param.annotation == 'float':
+        return statements('{p} = Decimal(str({p}))', p=param.name)
+    return statements(
+        """
+try:
+    {p} = Decimal(str({p}))
+except InvalidOperation as e:
+    raise ValueError({message}) from e
+""",
+        p=param.name,
+        message='f' + repr(f'{param.name} must be a number, got {{{param.name}!r}}'),
+    )
+
+
+NUMBER_IMPORTS = {('decimal', 'Decimal'), ('decimal', 'InvalidOperation')}
+
+
+def client_error(what: str) -> str:
+    """The message every wrapped ClientError carries: operation and entity named."""
+    return "f'" + what + ": {e}'"
+
+
+def wrapped_call(target: str, call: str, what: str) -> list[cst.BaseStatement]:
+    """`target = call` with ClientError turned into RuntimeError naming operation and entity."""
+    assign = f'{target} = {call}' if target else call
+    return statements(
+        f"""
+try:
+    {assign}
+except ClientError as e:
+    raise RuntimeError({{message}}) from e
+""",
+        message=client_error(what),
+    )
+
+
+CLIENT_ERROR_IMPORT = ('botocore.exceptions', 'ClientError')

@@ -1,0 +1,154 @@
+"""Key values and key conditions, shared by every operation that addresses items by key."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from bot.implement._context import (
+    NUMBER_IMPORTS,
+    Rendered,
+    Stub,
+    Unmappable,
+    bind_fields,
+    gsi_builder,
+    literal,
+    statements,
+    to_number,
+)
+from bot.model import KeyAttribute, KeyTemplate
+
+
+def primary_key(stub: Stub, used: set[str]) -> tuple[list[cst.BaseStatement], str, bool]:
+    """Statements binding `pk` (and `sk`), the source of the Key dict, and whether the
+    table has a sort key."""
+    entity = stub.entity
+    name = stub.entity_name
+    if entity.pk is None:
+        raise Unmappable(f'entities.py has no partition key builder for {name}')
+    whole = [p for p in stub.entity_params(name)]
+    has_sk = stub.table is not None and stub.table.sort_key is not None and entity.sk is not None
+    if whole and not any(stub.has_param(f) for f in entity.pk.fields):
+        # An entity passed in: its own key methods know the templates.
+        used.add(whole[0].name)
+        body = statements('pk = {v}', v=f'{whole[0].name}.pk()')
+        if has_sk:
+            body += statements('sk = {v}', v=f'{whole[0].name}.sk()')
+    else:
+        pk_args = bind_fields(stub, entity.pk.fields, used)
+        body = statements('pk = {v}', v=f'{name}.build_pk_for_lookup({", ".join(pk_args)})')
+        if has_sk:
+            sk_args = bind_fields(stub, entity.sk.fields, used)
+            body += statements('sk = {v}', v=f'{name}.build_sk_for_lookup({", ".join(sk_args)})')
+    key = '{self.pkey_name: pk, self.skey_name: sk}' if has_sk else '{self.pkey_name: pk}'
+    return body, key, has_sk
+
+
+def _sort_value(
+    stub: Stub, attr: KeyAttribute, template: KeyTemplate | None, param: str, out: Rendered
+) -> str:
+    """A sort-key bound from a parameter: a number for N keys, prefixed for templated S keys."""
+    if attr.type == 'N':
+        p = stub.method.parameter(param)
+        guard = to_number(p)
+        if guard:
+            out.body += guard
+            out.imports |= NUMBER_IMPORTS
+        return param
+    prefix = template.literal_prefix if template and template.fields else ''
+    if prefix:
+        # Keys look like 'ORDER#{order_date}#{order_id}': a bound is a value of the first
+        # field, so it gets the template's constant prefix.
+        return f'f{literal(prefix + "{" + param + "}")}'
+    return param
+
+
+def sort_condition(
+    stub: Stub,
+    attrs: tuple[KeyAttribute, ...],
+    templates: tuple[KeyTemplate, ...],
+    params: list[str],
+    attr_source: list[str],
+    out: Rendered,
+) -> str | None:
+    """`Key(...).between(...)` etc. for the sort key, from the remaining parameters.
+
+    Leading sort attributes (multi-attribute keys) are matched with equality, the last one
+    with the range condition. Without a range condition and parameters, a templated sort key
+    selects the entity's items in a shared partition (`begins_with` its constant prefix).
+    """
+    rc = stub.pattern.range_condition
+    if not attrs:
+        if params:
+            raise Unmappable(f'parameters {params} have no sort key to bind to')
+        return None
+    needed = (2 if rc == 'between' else 1) if rc else 0
+    if rc is None and not params:
+        template = templates[0] if templates else None
+        if template is not None and template.literal_prefix and template.fields:
+            return f"Key({attr_source[0]}).begins_with({literal(template.literal_prefix)})"
+        if template is not None and not template.fields and template.text:
+            return f'Key({attr_source[0]}).eq({literal(template.text)})'
+        return None
+    if rc is None:
+        needed = 1  # equality on the parameters given
+    eq_count = len(params) - needed if rc else len(params) - 1
+    if eq_count < 0 or eq_count + 1 > len(attrs):
+        raise Unmappable(
+            f'{len(params)} sort-key parameter(s) {params} do not fit {len(attrs)} sort attribute(s)'
+            + (f' with range condition {rc!r}' if rc else '')
+        )
+    parts = []
+    for i in range(eq_count):
+        t = templates[i] if i < len(templates) else None
+        parts.append(f'Key({attr_source[i]}).eq({_sort_value(stub, attrs[i], t, params[i], out)})')
+    i = eq_count
+    t = templates[i] if i < len(templates) else None
+    values = [_sort_value(stub, attrs[i], t, p, out) for p in params[eq_count:]]
+    op = {
+        None: 'eq',
+        'begins_with': 'begins_with',
+        'between': 'between',
+        '>': 'gt',
+        '<': 'lt',
+        '>=': 'gte',
+        '<=': 'lte',
+    }[rc]
+    if rc == 'begins_with' and attrs[i].type == 'N':
+        raise Unmappable(f'begins_with on numeric sort key {attrs[i].name!r}')
+    parts.append(f'Key({attr_source[i]}).{op}({", ".join(values)})')
+    return ' & '.join(parts)
+
+
+def index_partition(
+    stub: Stub, index_name: str, used: set[str], out: Rendered
+) -> tuple[str, list[str]]:
+    """The GSI partition condition through the entity's lookup builder, and the parameters
+    left for the sort key."""
+    entity = stub.entity
+    table = stub.table
+    index = table.index(index_name) if table else None
+    if index is None:
+        raise Unmappable(f'index {index_name!r} is not defined for table {table.name if table else "?"}')
+    keys = entity.keys_for(index_name) or entity.keys_for(index_name.lower())
+    if keys is None:
+        from bot.model._build import snake
+
+        keys = entity.keys_for(snake(index_name))
+    if keys is None or not keys.partition:
+        raise Unmappable(f'{entity.name} has no key templates for index {index_name!r}')
+    fields = [f for t in keys.partition for f in t.fields]
+    args = bind_fields(stub, fields, used)
+    builder = f'{entity.name}.{gsi_builder(entity, "pk", index_name)}({", ".join(args)})'
+    if len(index.partition_key) == 1:
+        out.body += statements('gsi_pk = {v}', v=builder)
+        return f'Key({literal(index.partition_key[0].name)}).eq(gsi_pk)', fields
+    # Multi-attribute partition keys: the builder returns one value per attribute.
+    out.body += statements('gsi_pk = {v}', v=builder)
+    parts = []
+    for i, attr in enumerate(index.partition_key):
+        value = f'gsi_pk[{i}]'
+        if attr.type == 'N':
+            out.imports |= NUMBER_IMPORTS
+            value = f'Decimal(gsi_pk[{i}])'
+        parts.append(f'Key({literal(attr.name)}).eq({value})')
+    return ' & '.join(parts), fields

@@ -1,0 +1,58 @@
+"""BatchWriteItem: every entity of the list put with its keys; boto3's batch_writer sends
+25 per request and retries unprocessed items."""
+
+from __future__ import annotations
+
+from bot.implement._context import (
+    CLIENT_ERROR_IMPORT,
+    Rendered,
+    Stub,
+    Unmappable,
+    client_error,
+    statements,
+)
+from bot.implement.operations._items import item_statements
+
+
+def render(stub: Stub) -> Rendered:
+    name = stub.entity_name
+    lists = stub.list_params()
+    if len(lists) != 1 or len(stub.business_params) != 1:
+        raise Unmappable('BatchWriteItem needs exactly one parameter: the list of entities')
+    source = lists[0].name
+    element = (lists[0].annotation or '').partition('[')[2].rstrip(']').strip('\'"')
+    if element not in (name, 'str', 'Any', ''):
+        raise Unmappable(f'BatchWriteItem over {lists[0].annotation!r}: not {name} entities')
+    # The generator annotates some of these lists as list[str]; its usage example and its
+    # hint both pass entities, and a string cannot be written as an item.
+    loop_var = 'entity'
+    put = item_statements(stub, stub.entity, loop_var, 'item', stub.table, in_repository=True)
+    put_src = '\n'.join('            ' + _code(s) for s in put)
+    body = statements(
+        f"""
+try:
+    with self.table.batch_writer() as batch:
+        for {loop_var} in {{source}}:
+{put_src}
+            batch.put_item(Item=item)
+except ClientError as e:
+    raise RuntimeError({{message}}) from e
+""",
+        source=source,
+        message=client_error(f'BatchWriteItem failed for {name}'),
+    )
+    if stub.returns_bool():
+        body += statements('return True')
+    elif stub.returns.startswith('list'):
+        body += statements('return list({v})', v=source)
+    elif stub.returns == 'int':
+        body += statements('return len({v})', v=source)
+    elif not stub.returns.endswith('|None') and stub.returns != 'None':
+        raise Unmappable(f'BatchWriteItem returning {stub.method.returns!r}')
+    return Rendered(body=body, imports={CLIENT_ERROR_IMPORT})
+
+
+def _code(node) -> str:
+    import libcst as cst
+
+    return cst.Module(body=[node]).code.rstrip('\n')

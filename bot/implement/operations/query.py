@@ -1,0 +1,90 @@
+"""Query: main table or GSI, any range condition, filter, pagination, entity or dict results."""
+
+from __future__ import annotations
+
+from bot.implement._context import (
+    CLIENT_ERROR_IMPORT,
+    Rendered,
+    Stub,
+    Unmappable,
+    bind_fields,
+    literal,
+    statements,
+    wrapped_call,
+)
+from bot.implement.operations._filters import filter_condition, filter_params, pattern_filter
+from bot.implement.operations._keys import index_partition, sort_condition
+
+
+def render(stub: Stub) -> Rendered:
+    out = Rendered(body=[], imports={CLIENT_ERROR_IMPORT, ('boto3.dynamodb.conditions', 'Key')})
+    entity = stub.entity
+    name = stub.entity_name
+    table = stub.table
+    if table is None:
+        raise Unmappable(f'no table known for {stub.method.owner}')
+    flt = pattern_filter(stub)
+    used: set[str] = set(filter_params(flt))
+    index_name = stub.pattern.index_name
+
+    if index_name:
+        index = table.index(index_name)
+        partition, bound = index_partition(stub, index_name, used, out)
+        keys = entity.keys_for(index_name)
+        sort_attrs = index.sort_key
+        sort_templates = keys.sort if keys else ()
+        attr_source = [literal(a.name) for a in sort_attrs]
+    else:
+        if entity.pk is None:
+            raise Unmappable(f'entities.py has no partition key builder for {name}')
+        bound = entity.pk.fields
+        args = bind_fields(stub, bound, used)
+        out.body += statements('pk = {v}', v=f'{name}.build_pk_for_lookup({", ".join(args)})')
+        partition = 'Key(self.pkey_name).eq(pk)'
+        sort_attrs = (table.sort_key,) if table.sort_key else ()
+        sort_templates = (entity.sk,) if entity.sk else ()
+        attr_source = ['self.skey_name']
+
+    rest = [p.name for p in stub.business_params if p.name not in used and p.name not in bound]
+    rest = [p for p in rest if not stub.method.parameter(p).default or stub.pattern.range_condition]
+    entity_args = {p.name for p in stub.entity_params()}
+    rest = [p for p in rest if p not in entity_args]
+    sort = sort_condition(stub, sort_attrs, sort_templates, rest, attr_source, out)
+    condition = f'{partition} & {sort}' if sort else partition
+
+    params = [f"'KeyConditionExpression': {condition}"]
+    if index_name:
+        params.insert(0, f"'IndexName': {literal(index_name)}")
+    if stub.has_param('limit'):
+        params.append("'Limit': limit")
+    if flt is not None:
+        params.append(f"'FilterExpression': {filter_condition(stub, flt, out)}")
+    out.body += statements('query_params = {v}', v='{' + ', '.join(params) + '}')
+    if stub.has_param('exclusive_start_key'):
+        out.body += statements(
+            """
+if exclusive_start_key:
+    query_params['ExclusiveStartKey'] = exclusive_start_key
+"""
+        )
+    where = f' on {index_name}' if index_name else ''
+    out.body += wrapped_call('response', 'self.table.query(**query_params)', f'Query{where} failed for {name}')
+    out.body += page_result(stub)
+    return out
+
+
+def page_result(stub: Stub) -> list:
+    """Return what the signature promises: a page tuple, a list, or one item."""
+    skip = 'skip_invalid_items' if stub.has_param('skip_invalid_items') else 'True'
+    parse = (
+        'self._parse_query_response_raw(response)'
+        if stub.returns_dicts()
+        else f'self._parse_query_response(response, {skip})'
+    )
+    if stub.returns_page():
+        return statements('return {v}', v=parse)
+    if stub.returns.startswith('list'):
+        return statements('items, _ = {v}\nreturn items', v=parse)
+    if stub.returns_entity() or stub.returns.endswith('|None'):
+        return statements('items, _ = {v}\nreturn items[0] if items else None', v=parse)
+    raise Unmappable(f'a query returning {stub.method.returns!r}')

@@ -1,0 +1,383 @@
+"""Repairing usage_examples.py so every access pattern is called, and called so that it can
+find the data the script itself created.
+
+- older template: the commented-out blocks of `_test_additional_access_patterns` come back
+  as code that prints its result and marks its errors like the current template;
+- both templates: every call matches its method's signature (keyword arguments, the
+  related entity from `created_entities` when the generated call leaves it out), and literal
+  arguments that cannot hit the script's data (`""`, `"prefix_value"`, a date for a number)
+  are replaced by values taken from the created entities;
+- destructive patterns (DeleteItem) run after the ones that read, and conditional-create
+  transactions after the intermediate cleanup, as the generator's own comment intends.
+main() and its safety check are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+import libcst.matchers as m
+
+from bot.implement._context import PAGINATION
+from bot.implement.operations._filters import pattern_filter
+from bot.model import AccessPattern, Dal, Entity, Method
+from bot.model._build import snake
+
+_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString, cst.FormattedString)
+_BLOCK_ID = re.compile(r'(?:Access )?Pattern #(\d+)')
+
+
+def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
+    path = dal.path / 'usage_examples.py'
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding='utf-8')
+    module = cst.parse_module(text)
+    repairs: list[str] = []
+    from bot.implement._legacy_usage import uncomment_blocks
+
+    module = uncomment_blocks(module, dal, repairs)
+    attrs = _service_attributes(module)
+    module = module.visit(_CallRepair(dal, attrs, repairs))
+    module = module.visit(_Reorder(dal, repairs))
+    if module.code == text:
+        return None
+    return _format_touched(cst.parse_module(text), module, dal).code, repairs
+
+
+def _format_touched(before: cst.Module, after: cst.Module, dal: Dal) -> cst.Module:
+    """Format the methods the repair changed, and only those, with the DAL's ruff.toml."""
+    from bot.implement._format import format_methods
+    from bot.implement._splice import methods_of, splice
+
+    old, new = methods_of(before), methods_of(after)
+    touched = {k: fn for k, fn in new.items() if k not in old or not old[k].deep_equals(fn)}
+    return splice(after, format_methods(touched, dal.path)) if touched else after
+
+
+def _service_attributes(module: cst.Module) -> dict[str, str]:
+    """`self.order_repo = OrderRepository(...)` -> {'order_repo': 'OrderRepository'}."""
+    found = {}
+    for node in m.findall(
+        module,
+        m.Assign(
+            targets=[m.AssignTarget(m.Attribute(value=m.Name('self'), attr=m.Name()))],
+            value=m.Call(func=m.Name()),
+        ),
+    ):
+        found[node.targets[0].target.attr.value] = node.value.func.value
+    return found
+
+
+def _is_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, _LITERALS):
+        return True
+    if isinstance(node, cst.List) and not node.elements:
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+        return True
+    # Decimal("0.00")
+    return m.matches(node, m.Call(func=m.Name('Decimal'), args=[m.Arg(m.SimpleString())]))
+
+
+class _Values:
+    """Argument values taken from what the script created (`created_entities["X"]`)."""
+
+    def __init__(self, dal: Dal, pattern: AccessPattern, method: Method):
+        self.dal, self.pattern, self.method = dal, pattern, method
+        self.entity = dal.entity(pattern.entity)
+
+    @staticmethod
+    def created(entity: Entity) -> str:
+        return f'created_entities[{entity.name!r}]'
+
+    def for_param(self, name: str) -> str | None:
+        p = self.method.parameter(name)
+        annotation = (p.annotation or '').strip('\'"') if p else ''
+        if e := self.dal.entity(annotation.split('|')[0].strip()):
+            return self.created(e)
+        op = self.pattern.operation
+        if op == 'BatchGetItem' and annotation.startswith('list'):
+            return self._batch_keys(annotation)
+        for getter in (self._filter_value, self._range_value, self._key_field):
+            value = getter(name)
+            if value is not None:
+                return value
+        return None
+
+    def _key_field(self, name: str) -> str | None:
+        """A parameter named after a field of an entity the pattern touches (or its alias)."""
+        from bot.implement._context import Stub, key_aliases
+
+        aliases = {p: f for f, p in key_aliases(Stub(self.dal, self.method, self.pattern)).items()}
+        if name in aliases and self.entity is not None:
+            return f'{self.created(self.entity)}.{aliases[name]}'
+        entities = [self.entity] if self.entity else []
+        entities += [self.dal.entity(i.entity) for i in self.pattern.transaction_items]
+        for e in entities:
+            if e is not None and e.field(name):
+                return f'{self.created(e)}.{name}'
+        return None
+
+    def _batch_keys(self, annotation: str) -> str | None:
+        e = self.entity
+        if e is None or e.pk is None:
+            return None
+        element = annotation.partition('[')[2].rstrip(']').strip('\'"')
+        if element == e.name:
+            return f'[{self.created(e)}]'
+        table = self.dal.table(e.table)
+        fields = e.pk.fields + (e.sk.fields if e.sk and table and table.sort_key else [])
+        values = [f'{self.created(e)}.{f}' for f in fields]
+        if not values:
+            return None
+        return f'[{values[0]}]' if len(values) == 1 else f'[({", ".join(values)})]'
+
+    def _sort_fields(self) -> list[tuple[str, str, str]]:
+        """(field, DynamoDB type, template) for each sort attribute the pattern queries."""
+        e = self.entity
+        table = self.dal.table(e.table) if e else None
+        if e is None or table is None:
+            return []
+        if self.pattern.index_name:
+            index = table.index(self.pattern.index_name)
+            keys = e.keys_for(self.pattern.index_name)
+            if index is None or keys is None:
+                return []
+            return [
+                (t.fields[0], a.type, t.text)
+                for a, t in zip(index.sort_key, keys.sort, strict=False)
+                if t.fields
+            ]
+        if table.sort_key and e.sk and e.sk.fields:
+            return [(e.sk.fields[0], table.sort_key.type, e.sk.text)]
+        return []
+
+    def _range_params(self) -> list[str]:
+        bound = set()
+        e = self.entity
+        if e is not None and self.pattern.index_name:
+            keys = e.keys_for(self.pattern.index_name)
+            bound = {f for t in (keys.partition if keys else ()) for f in t.fields}
+        elif e is not None and e.pk is not None:
+            bound = set(e.pk.fields)
+        flt = pattern_filter_safe(self.dal, self.pattern, self.method)
+        from bot.implement._context import Stub, key_aliases
+
+        aliases = set(key_aliases(Stub(self.dal, self.method, self.pattern)).values())
+        skip = bound | aliases | set(PAGINATION) | {p for c in flt for p in (c.param, c.param2, *c.params) if p}
+        return [p.name for p in self.method.parameters if p.name not in skip and p.kind == 'positional']
+
+    def _range_value(self, name: str) -> str | None:
+        params = self._range_params()
+        if name not in params or not self.pattern.range_condition and not params:
+            return None
+        sorts = self._sort_fields()
+        rc = self.pattern.range_condition
+        needed = (2 if rc == 'between' else 1) if rc else 1
+        eq_count = len(params) - needed
+        i = params.index(name)
+        attr = min(i, eq_count) if i >= eq_count else i
+        if attr >= len(sorts):
+            return None
+        field, kind, _ = sorts[attr]
+        value = f'{self.created(self.entity)}.{field}'
+        numeric = kind == 'N'
+        if i < eq_count or rc in (None, '>=', 'begins_with') or (rc == '<=' and numeric):
+            result = value
+        elif rc == 'between':
+            result = value if i == eq_count or numeric else f'{value} + "~"'
+        elif rc == '>':
+            result = f'{value} - 1' if numeric else f'{value}[:-1]'
+        else:  # '<' and string '<='
+            result = f'{value} + 1' if numeric and rc == '<' else f'{value} + "~"'
+        return self._as_declared(name, result, numeric)
+
+    def _as_declared(self, name: str, value: str, numeric: bool) -> str:
+        p = self.method.parameter(name)
+        if numeric and p is not None and p.annotation == 'str':
+            return f'str({value})'
+        return value
+
+    def _filter_value(self, name: str) -> str | None:
+        e = self.entity
+        for c in pattern_filter_safe(self.dal, self.pattern, self.method):
+            if name not in (c.param, c.param2, *c.params) or e is None:
+                continue
+            f = e.field(c.field)
+            if f is None:
+                return None
+            value = f'{self.created(e)}.{c.field}'
+            numeric = f.numeric
+            if c.function == 'size':
+                size = f'len({value})'
+                return {'>': f'{size} - 1', '<': f'{size} + 1'}.get(c.operator, size)
+            if c.function == 'contains':
+                return f'{value}[0]' if f.type == 'array' else value
+            if c.function == 'begins_with' or c.operator in ('=', '>=', '<=', 'between', 'in'):
+                return self._as_declared(name, value, numeric)
+            if c.operator == '<>':
+                if f.type == 'boolean':
+                    return f'not {value}'
+                return self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '-other'"
+            if c.operator == '>':
+                return self._as_declared(name, f'{value} - 1', True) if numeric else f'{value}[:-1]'
+            if c.operator == '<':
+                return self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '~'"
+        return None
+
+
+def pattern_filter_safe(dal: Dal, pattern: AccessPattern, method: Method):
+    from bot.implement._context import Stub, Unmappable
+
+    try:
+        flt = pattern_filter(Stub(dal=dal, method=method, pattern=pattern))
+    except Unmappable:
+        return ()
+    return flt.conditions if flt else ()
+
+
+class _CallRepair(cst.CSTTransformer):
+    """Rewrites `self.<service>.<pattern method>(...)` calls to match the signature."""
+
+    def __init__(self, dal: Dal, attrs: dict[str, str], repairs: list[str]):
+        self.dal, self.attrs, self.repairs = dal, attrs, repairs
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not m.matches(
+            updated.func,
+            m.Attribute(value=m.Attribute(value=m.Name('self'), attr=m.Name()), attr=m.Name()),
+        ):
+            return updated
+        owner = self.attrs.get(updated.func.value.attr.value)
+        name = updated.func.attr.value
+        pattern = next((p for p in self.dal.patterns if p.owner == owner and p.method == name), None)
+        method = self.dal.method(owner or '', name)
+        if pattern is None or method is None:
+            return updated
+        values = _Values(self.dal, pattern, method)
+        order = [p.name for p in pattern.parameters] or [p.name for p in method.parameters]
+        given: dict[str, cst.BaseExpression] = {}
+        positional = [a for a in updated.args if a.keyword is None and not a.star]
+        for i, arg in enumerate(positional):
+            if i < len(order):
+                given[order[i]] = arg.value
+        for arg in updated.args:
+            if arg.keyword is not None:
+                given[arg.keyword.value] = arg.value
+        args, changed = [], []
+        for p in method.parameters:
+            if p.kind not in ('positional', 'keyword') or p.name in PAGINATION:
+                continue
+            old = given.get(p.name)
+            if old is not None and not _is_literal(old):
+                args.append((p.name, old))
+                continue
+            derived = values.for_param(p.name)
+            if derived is not None:
+                new = cst.parse_expression(derived)
+                if old is None or not old.deep_equals(new):
+                    changed.append(f'{p.name}={derived}')
+                args.append((p.name, new))
+            elif old is not None:
+                args.append((p.name, old))
+            elif p.default is None:
+                self.repairs.append(f'#{pattern.id} {name}: no value for required parameter {p.name!r}')
+                return updated
+        keywords_changed = [a.keyword.value for a in updated.args if a.keyword] != [n for n, _ in args]
+        if not changed and not keywords_changed and len(positional) == 0 and len(args) == len(updated.args):
+            return updated
+        if changed:
+            self.repairs.append(f'#{pattern.id} {owner}.{name}: ' + ', '.join(changed))
+        elif keywords_changed:
+            self.repairs.append(f'#{pattern.id} {owner}.{name}: arguments passed by name')
+        return updated.with_changes(
+            args=[
+                cst.Arg(
+                    value=v,
+                    keyword=cst.Name(k),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(''), cst.SimpleWhitespace('')),
+                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(' ')) if i < len(args) - 1 else cst.MaybeSentinel.DEFAULT,
+                )
+                for i, (k, v) in enumerate(args)
+            ]
+        )
+
+
+def _block_pattern(stmt: cst.CSTNode, dal: Dal) -> AccessPattern | None:
+    code = cst.Module(body=[]).code_for_node(stmt)
+    hit = _BLOCK_ID.search(code)
+    return dal.pattern(int(hit.group(1))) if hit else None
+
+
+class _Reorder(cst.CSTTransformer):
+    """Deletes after reads; conditional-create transactions after the intermediate cleanup."""
+
+    def __init__(self, dal: Dal, repairs: list[str]):
+        self.dal, self.repairs = dal, repairs
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
+        if updated.name.value == '_test_additional_access_patterns':
+            return self._deletes_last(updated)
+        if updated.name.value == '_test_cross_table_patterns':
+            return self._creates_after_cleanup(updated)
+        return updated
+
+    def _deletes_last(self, fn: cst.FunctionDef) -> cst.FunctionDef:
+        body = list(fn.body.body)
+        blocks = [
+            (i, p)
+            for i, s in enumerate(body)
+            if isinstance(s, cst.Try) and (p := _block_pattern(s, self.dal)) is not None
+        ]
+        if not blocks:
+            return fn
+        deletes = [i for i, p in blocks if p.operation == 'DeleteItem']
+        last_block = blocks[-1][0]
+        if not deletes or all(i > j for i in deletes for j, p in blocks if p.operation != 'DeleteItem'):
+            return fn
+        moved = [body[i] for i in deletes]
+        rest = [s for i, s in enumerate(body) if i not in deletes]
+        insert_at = rest.index(body[last_block]) + 1 if body[last_block] in rest else len(rest)
+        new_body = rest[:insert_at] + moved + rest[insert_at:]
+        ids = ', '.join(f'#{p.id}' for i, p in blocks if i in deletes)
+        self.repairs.append(f'DeleteItem patterns {ids} run after the patterns that read the same data')
+        return fn.with_changes(body=fn.body.with_changes(body=new_body))
+
+    def _creates_after_cleanup(self, fn: cst.FunctionDef) -> cst.FunctionDef:
+        body = list(fn.body.body)
+        code = cst.Module(body=[]).code_for_node
+        anchor = next(
+            (i for i, s in enumerate(body) if any('clean slate' in (ll.comment.value if ll.comment else '') for ll in s.leading_lines)),
+            None,
+        )
+        if anchor is None:
+            return fn
+        starts = [i for i, s in enumerate(body) if re.search(r'--- Pattern #\d+', code(s)) and i < anchor]
+        cleanup = next((i for i, s in enumerate(body) if 'Intermediate Cleanup' in code(s)), anchor)
+        moving: list[int] = []
+        ids = []
+        for n, start in enumerate(starts):
+            end = starts[n + 1] if n + 1 < len(starts) else cleanup
+            p = _block_pattern(body[start], self.dal)
+            if p is None or p.operation != 'TransactWrite':
+                continue
+            if any(
+                i.action == 'Put' and 'attribute_not_exists' in (i.condition or '') for i in p.transaction_items
+            ):
+                moving += range(start, end)
+                ids.append(f'#{p.id}')
+        if not moving:
+            return fn
+        moved = [body[i] for i in moving]
+        rest = [s for i, s in enumerate(body) if i not in moving]
+        at = rest.index(body[anchor])
+        new_body = rest[:at] + moved + rest[at:]
+        self.repairs.append(
+            f'conditional-create transactions {", ".join(ids)} run after the intermediate cleanup'
+        )
+        return fn.with_changes(body=fn.body.with_changes(body=new_body))
+
+
+__all__ = ['repair_usage', 'snake']
