@@ -1,0 +1,173 @@
+"""The verdict logic and the renderers, on synthetic traces and hostile text (no processes)."""
+
+from __future__ import annotations
+
+import json
+
+from verify_dals import SHOP
+
+from bot.model import load_dal
+from bot.report import escape_cell, markdown_table, to_dict, to_json, to_markdown, to_text
+from bot.verify import PatternResult, VerifyResult
+from bot.verify._judge import judge, parse_output, parse_trace, source_sections
+
+SOURCE = """class UsageExamples:
+    def _test_additional_access_patterns(self, created_entities):
+        # Access Pattern #1: Read
+        try:
+            result = self.customer_repo.lookup_customer(x)
+        except Exception as e:
+            print(f"Error testing Access Pattern #1: {e}")
+        # Access Pattern #4: Find
+        try:
+            result = self.order_repo.find_order(created_entities['Order'].nope)
+        except Exception as e:
+            print(f"Error testing Access Pattern #4: {e}")
+
+    def run_examples(self):
+        self.customer_repo.lookup_customer(x)
+"""
+
+
+def _trace(*records) -> str:
+    return '\n'.join(json.dumps(r) for r in [{'event': 'start'}, *records])
+
+
+def _call(seq, method, line, owner='CustomerRepository', depth=0):
+    return {
+        'event': 'call',
+        'seq': seq,
+        'owner': owner,
+        'method': method,
+        'depth': depth,
+        'caller_file': 'usage_examples.py',
+        'caller_line': line,
+        'caller_function': 'f',
+        'args': '()',
+    }
+
+
+def test_sections_follow_markers_and_end_at_def():
+    sections = source_sections(SOURCE)
+    assert sections[5] == 1 and sections[10] == 4 and sections[15] is None
+
+
+def test_block_calls_win_over_calls_elsewhere_and_printed_errors_count():
+    dal = load_dal(SHOP)
+    trace = parse_trace(
+        _trace(
+            _call(1, 'lookup_customer', 15),  # CRUD-phase call: ok
+            {'event': 'return', 'seq': 1, 'empty': False, 'summary': 'Customer'},
+            _call(2, 'lookup_customer', 5),  # its own block: empty
+            {'event': 'return', 'seq': 2, 'empty': True, 'result': 'None'},
+            _call(3, 'get_customer', 5, depth=1),  # nested: ignored
+        )
+        + '\n{"event": "ret'  # torn last line (killed mid-write)
+    )
+    printed = parse_output(
+        '🔍 Testing Access Pattern #4: Find\n'
+        "Error testing Access Pattern #4: 'Order' object has no attribute 'nope'\n"
+        '❌ Failed to create order: ValidationException: bad key\n'
+    )
+    results = {p.id: p for p in judge(dal, trace, printed, SOURCE)}
+    assert results[1].status == 'empty' and results[1].calls == 1
+    assert results[4].status == 'error' and results[4].evidence == 'output'
+    assert "has no attribute 'nope'" in results[4].message
+    assert results[2].status == 'not-run' and 'no test block' in results[2].message
+    assert printed.crud_errors[0].action == 'create order'
+    assert printed.crud_errors[0].message == 'ValidationException: bad key'
+
+
+def test_cross_table_operation_failed_is_attributed_to_its_section():
+    printed = parse_output(
+        '--- Pattern #101: Read both ---\n   ❌ Operation failed: TransactionCanceledException\n'
+    )
+    assert printed.errors == {101: 'TransactionCanceledException'}
+
+
+def test_emptiness_rules():
+    import bot.verify._launcher as launcher
+
+    for value in (None, False, [], {}, (), ([], None), {'order': None, 'product': None}):
+        assert launcher._is_empty(value), value
+    for value in (0, True, [None], ([1], None), ([], {'pk': 'x'}), {'a': 1}, 'x'):
+        assert not launcher._is_empty(value), value
+
+
+HOSTILE = 'boom | `x` <b>bold</b> @octocat #12 [link](http://e)\nsecond line'
+
+
+def _result(message: str = HOSTILE) -> VerifyResult:
+    return VerifyResult(
+        dal='d',
+        backend='embedded moto',
+        endpoint='http://127.0.0.1:1',
+        runner='python',
+        patterns=[
+            PatternResult(id=1, owner='R', method='m', status='error', message=message),
+            PatternResult(id=2, owner='R', method='n', status='ok', operation='Query'),
+        ],
+        crash='Traceback\n```\n</details> injected',
+    )
+
+
+def test_markdown_cells_cannot_break_the_table_or_mention():
+    table = markdown_table(_result())
+    rows = table.splitlines()
+    assert len(rows) == 4
+    row = rows[2]
+    assert row.count('|') - row.count('\\|') == 7  # 6 cells
+    for bad in ('`x`', '<b>', '@octocat', '#12', '[link](', '\n'):
+        assert bad not in escape_cell(HOSTILE)
+
+
+def test_markdown_crash_block_is_fenced_longer_than_its_content():
+    md = to_markdown(_result())
+    assert '````\nTraceback\n```\n</details> injected\n````' in md
+    assert md.count('<details>') == 1
+
+
+def test_json_schema_is_stable():
+    data = to_dict(_result())
+    assert list(data) == [
+        'schema',
+        'version',
+        'dal',
+        'ok',
+        'exit_code',
+        'counts',
+        'backend',
+        'endpoint',
+        'runner',
+        'command',
+        'tables',
+        'patterns',
+        'crud_errors',
+        'crash',
+        'timed_out',
+        'returncode',
+        'durations',
+        'stdout',
+        'stderr',
+    ]
+    assert data['counts'] == {'ok': 1, 'empty': 0, 'error': 1, 'not-run': 0}
+    assert list(data['patterns'][0]) == [
+        'id',
+        'description',
+        'owner',
+        'method',
+        'operation',
+        'index_name',
+        'status',
+        'message',
+        'seconds',
+        'calls',
+        'evidence',
+    ]
+    many = json.loads(to_json([_result(), _result()], include_output=False))
+    assert many['ok'] is False and len(many['dals']) == 2 and 'stdout' not in many['dals'][0]
+
+
+def test_text_summary():
+    text = to_text(_result('short'))
+    assert 'R.m' in text and '1/2 ok, 1 error, crashed' in text
