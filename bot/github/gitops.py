@@ -155,10 +155,14 @@ def push(
     A rejected push is not an exception in gitpython: the PushInfo flags are checked here.
     """
     check_branch_name(branch)
-    kwargs = {'porcelain': True}
+    kwargs: dict[str, str] = {}
     if lease:
         kwargs['force_with_lease'] = f'refs/heads/{branch}:{check_sha(lease)}'
-    refspec = f'{sha}:refs/heads/{branch}'
+    # gitpython parses the porcelain output only for named refs: push the local branch,
+    # which must point at `sha`
+    if repo.commit(f'refs/heads/{branch}').hexsha != sha:
+        return PushOutcome(False, False, f'local branch {branch} is not at {sha[:7]}')
+    refspec = f'refs/heads/{branch}:refs/heads/{branch}'
     try:
         with repo.git.custom_environment(**(env or {})):
             infos = repo.remote(remote).push(refspec, **kwargs)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
+
+import git
 
 from bot.errors import BadInput, InfrastructureError
 from bot.github import workflow
@@ -20,10 +23,16 @@ def log(message: str) -> None:
     print(f'dal-bot: {message}', file=sys.stderr, flush=True)
 
 
+def steps_log_exception() -> None:
+    traceback.print_exc(file=sys.stderr)
+
+
 def implement(ctx: Context, outcome: DalOutcome, *, commit: bool) -> None:
     """Implement the DAL's stubs (chunk commits when `commit`); errors land in the outcome."""
     from bot.implement import implement_dal
 
+    repo = git.Repo(ctx.workspace)
+    before = repo.head.commit.hexsha
     try:
         outcome.implement = implement_dal(
             ctx.workspace / outcome.dal,
@@ -33,6 +42,11 @@ def implement(ctx: Context, outcome: DalOutcome, *, commit: bool) -> None:
         )
     except (BadInput, InfrastructureError) as e:
         outcome.error = str(e)
+    except Exception as e:  # a bug in implement: report it, keep the other DALs going
+        outcome.error = f'internal error while implementing: {type(e).__name__}: {e}'
+        steps_log_exception()
+        if commit:  # nothing half-done of this DAL stays behind
+            repo.git.reset('--hard', '--quiet', before)
     else:
         r = outcome.implement
         log(
