@@ -166,7 +166,9 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + '…'
 
 
-def _from_calls(calls: list[Call], is_stub: bool, timeout: float | None) -> tuple[str, str]:
+def _from_calls(
+    calls: list[Call], is_stub: bool, timeout: float | None, returns: str | None = None
+) -> tuple[str, str]:
     running = [c for c in calls if c.outcome == 'running']
     if running:
         wait = f' after {timeout:g}s' if timeout else ''
@@ -178,6 +180,8 @@ def _from_calls(calls: list[Call], is_stub: bool, timeout: float | None) -> tupl
     good = [c for c in calls if c.outcome == 'ok']
     if good:
         return 'ok', f'returned {good[0].summary}'
+    if returns == 'None' and not is_stub and all(c.result == 'None' for c in calls):
+        return 'ok', 'returned None, as its signature declares (-> None)'
     stub = ' (the method is still a stub)' if is_stub else ''
     return 'empty', f'returned {calls[-1].result}{stub}'
 
@@ -213,12 +217,13 @@ def judge(
     for p in sorted(dal.patterns, key=lambda p: p.id):
         method = dal.method(p.owner, p.method)
         is_stub = bool(method and method.is_stub) or p.is_stub
+        returns = method.returns if method else None
         own = [c for c in top if c.owner == p.owner and c.method == p.method]
         in_block = [c for c in own if c.section == p.id]
         printed_error = printed.errors.get(p.id)
         evidence = 'call'
         if in_block:
-            status, message = _from_calls(in_block, is_stub, timeout)
+            status, message = _from_calls(in_block, is_stub, timeout, returns)
             if status != 'error' and printed_error:
                 status = 'error'
                 message = f'its test block failed after the call returned: {printed_error}'
@@ -226,7 +231,7 @@ def judge(
         elif printed_error:
             status, message, evidence, judged = 'error', printed_error, 'output', []
         elif own:
-            status, message = _from_calls(own, is_stub, timeout)
+            status, message = _from_calls(own, is_stub, timeout, returns)
             message += ' (called outside its test block)'
             judged = own
         else:

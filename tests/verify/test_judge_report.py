@@ -171,3 +171,21 @@ def test_json_schema_is_stable():
 def test_text_summary():
     text = to_text(_result('short'))
     assert 'R.m' in text and '1/2 ok, 1 error, crashed' in text
+
+
+def test_none_is_ok_only_when_the_signature_declares_none():
+    dal = load_dal(SHOP)
+    method = dal.method('CustomerRepository', 'register_customer')
+    declared = method.model_copy(update={'returns': 'None', 'is_stub': False})
+    methods = tuple(declared if m is method else m for m in dal.methods)
+    patterns = tuple(p.model_copy(update={'is_stub': False}) for p in dal.patterns)
+    dal = dal.model_copy(update={'methods': methods, 'patterns': patterns})
+    source = '    # Access Pattern #2: Upsert\n    self.customer_repo.register_customer(c)\n'
+    trace = parse_trace(
+        _trace(
+            _call(1, 'register_customer', 2),
+            {'event': 'return', 'seq': 1, 'empty': True, 'result': 'None'},
+        )
+    )
+    result = {p.id: p for p in judge(dal, trace, parse_output(''), source)}[2]
+    assert result.status == 'ok' and '-> None' in result.message
