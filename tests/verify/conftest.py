@@ -1,5 +1,5 @@
-"""Every verify test ends with no table left on the moto backend (moto's state is per process,
-so this also sees tables made through the embedded server)."""
+"""Every verify test ends with no table of its own left on the moto backend (moto's state is per
+process, so this also sees tables made through the embedded server)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def no_leftover_tables(dynamodb_client):
-    assert dynamodb_client.list_tables()['TableNames'] == []
+    before = set(dynamodb_client.list_tables()['TableNames'])  # other suites' leftovers
     yield
-    assert dynamodb_client.list_tables()['TableNames'] == [], 'verify left tables behind'
+    left = set(dynamodb_client.list_tables()['TableNames']) - before
+    assert not left, f'verify left tables behind: {sorted(left)}'
