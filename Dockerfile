@@ -12,7 +12,7 @@ ARG PIP_CERT
 ARG PIP_DEFAULT_TIMEOUT
 ARG UV_INDEX_URL
 ARG UV_DEFAULT_INDEX
-ARG UV_NATIVE_TLS
+ARG SSL_CERT_FILE
 
 LABEL org.opencontainers.image.title="dal-bot" \
       org.opencontainers.image.description="Implements, verifies and reports on generated DynamoDB data-access layers" \
