@@ -6,7 +6,7 @@ import os
 import time
 
 from bot.github.comment import MARKER
-from tests.support.actionrun import pr_env, run_action
+from tests.support.actionrun import REPO, pr_env, run_action
 from tests.support.gitrepos import git, push_change
 
 
@@ -130,10 +130,13 @@ def test_fork_pr_gets_a_patch_that_git_am_applies(tmp_path, gh):
     assert repos.remote_sha(origin=repos.origin) is None  # nothing pushed upstream either
     body = gh.comments(8)[0]['body']
     assert f'{PATCH_FENCE} {PATCH_INFO}' in body and 'gh pr view 8' in body
-    awk = f'/^{PATCH_FENCE}$/{{f=0}} f; /^{PATCH_FENCE} {PATCH_INFO}$/{{f=1}}'
-    patch = subprocess.run(
-        ['awk', awk], input=body, capture_output=True, text=True, check=True
-    ).stdout
+    import shlex
+
+    from bot.github.comment import apply_command
+
+    awk = shlex.split(apply_command(REPO, 8).split(' | ')[1])  # the comment's own command
+    assert awk[0] == 'awk'
+    patch = subprocess.run(awk, input=body, capture_output=True, text=True, check=True).stdout
     other = clone(repos.head_origin, tmp_path / 'contributor', repos.branch)
     subprocess.run(
         ['git', 'am', '--quiet'],
