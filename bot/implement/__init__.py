@@ -74,21 +74,24 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
     return '\n'.join(lines)
 
 
-def _apply_chunk(dal_dir: Path, texts: dict[str, str], chunk: list[Planned]) -> dict[str, str]:
-    """New text of every file the chunk touches: bodies spliced, formatted, imports added."""
+def _apply_chunk(
+    dal_dir: Path, modules: dict[str, cst.Module], chunk: list[Planned]
+) -> dict[str, cst.Module]:
+    """The new module of every file the chunk touches: bodies spliced, formatted, imports
+    added, and the result compiled."""
     out = {}
     for file in FILE_ORDER:
         mine = [p for p in chunk if p.method.file == file]
         if not mine:
             continue
-        module = cst.parse_module(texts[file])
+        module = modules[file]
         keys = [(p.method.owner, p.method.name) for p in mine]
         module = splice(module, {k: p.rendered for k, p in zip(keys, mine, strict=True)})
         current = methods_of(module)
         module = splice(module, format_methods({k: current[k] for k in keys}, dal_dir))
         module = add_imports(module, set().union(*(p.rendered.imports for p in mine)))
         compile_check(dal_dir / file, module.code)
-        out[file] = module.code
+        out[file] = module
     return out
 
 
@@ -105,13 +108,17 @@ def implement_dal(
     root = Path(repo.working_tree_dir).resolve() if repo else None
     planned, left = plan(dal)
     result = ImplementResult(dal=dal.path, left=left)
-    texts = {f: (dal.path / f).read_text(encoding='utf-8') for f in FILE_ORDER if (dal.path / f).is_file()}
+    modules = {
+        f: cst.parse_module((dal.path / f).read_text(encoding='utf-8'))
+        for f in FILE_ORDER
+        if any(p.method.file == f for p in planned)
+    }
 
     for chunk in chunks(planned, chunk_size):
-        new = _apply_chunk(dal.path, texts, chunk)
-        for file, text in new.items():
-            write_atomic(dal.path / file, text)
-            texts[file] = text
+        new = _apply_chunk(dal.path, modules, chunk)
+        for file, module in new.items():
+            write_atomic(dal.path / file, module.code)
+            modules[file] = module
             if file not in result.files_written:
                 result.files_written.append(file)
         result.implemented += [
@@ -132,7 +139,8 @@ def implement_dal(
 
     from bot.implement.usage import repair_usage
 
-    usage = repair_usage(load_dal(dal.path) if planned else dal)
+    # The model from before implementing: stub comments still say range and index.
+    usage = repair_usage(dal)
     if usage is not None:
         text, repairs = usage
         compile_check(dal.path / 'usage_examples.py', text)

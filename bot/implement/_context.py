@@ -13,7 +13,7 @@ import libcst as cst
 from libcst.helpers import parse_template_module
 
 from bot.model import AccessPattern, Dal, Entity, Method, Parameter, Repository, Table
-from bot.model._build import snake
+from bot.model._types import snake
 
 # The generator's pagination tail on queries and scans.
 PAGINATION = ('limit', 'exclusive_start_key', 'skip_invalid_items')

@@ -25,8 +25,12 @@ class _ReplaceBodies(cst.CSTTransformer):
         self.replaced: set[tuple[str, str]] = set()
         self._class: list[str] = []
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._class.append(node.name.value)
+        return any(owner == node.name.value for owner, _ in self.bodies)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # bodies are replaced whole; nothing inside needs visiting
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self._class.pop()
@@ -57,14 +61,35 @@ def splice(module: cst.Module, bodies: dict[tuple[str, str], cst.FunctionDef | R
     return updated
 
 
+def _imported(module: cst.Module) -> set[tuple[str, str]]:
+    """`from X import Y` pairs at the top level: a cheap look before the full codemod."""
+    found = set()
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and small.module and not isinstance(small.names, cst.ImportStar):
+                    mod = cst.Module(body=[]).code_for_node(small.module)
+                    found |= {(mod, cst.Module(body=[]).code_for_node(a.name)) for a in small.names}
+    return found
+
+
 def add_imports(module: cst.Module, imports: set[tuple[str, str]]) -> cst.Module:
     """Each template's imports, added once and only when the module lacks them."""
+    imports = imports - _imported(module)
     if not imports:
         return module
+    # The codemod only needs the import header; running it on the whole file costs a full
+    # visit of every class for nothing.
+    header_len = next(
+        (i for i, s in enumerate(module.body) if isinstance(s, (cst.ClassDef, cst.FunctionDef))),
+        len(module.body),
+    )
+    header = module.with_changes(body=module.body[:header_len])
     context = CodemodContext()
     for mod, name in sorted(imports):
         AddImportsVisitor.add_needed_import(context, mod, name)
-    return AddImportsVisitor(context).transform_module(module)
+    new_header = AddImportsVisitor(context).transform_module(header)
+    return module.with_changes(body=[*new_header.body, *module.body[header_len:]])
 
 
 def methods_of(module: cst.Module) -> dict[tuple[str, str], cst.FunctionDef]:

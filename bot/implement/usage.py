@@ -22,7 +22,7 @@ import libcst.matchers as m
 from bot.implement._context import PAGINATION
 from bot.implement.operations._filters import pattern_filter
 from bot.model import AccessPattern, Dal, Entity, Method
-from bot.model._build import snake
+from bot.model._types import snake
 
 _LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString, cst.FormattedString)
 _BLOCK_ID = re.compile(r'(?:Access )?Pattern #(\d+)')
@@ -38,7 +38,7 @@ def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
     from bot.implement._legacy_usage import uncomment_blocks
 
     module = uncomment_blocks(module, dal, repairs)
-    attrs = _service_attributes(module)
+    attrs = _service_attributes(text)
     module = module.visit(_CallRepair(dal, attrs, repairs))
     module = module.visit(_Reorder(dal, repairs))
     if module.code == text:
@@ -52,22 +52,17 @@ def _format_touched(before: cst.Module, after: cst.Module, dal: Dal) -> cst.Modu
     from bot.implement._splice import methods_of, splice
 
     old, new = methods_of(before), methods_of(after)
-    touched = {k: fn for k, fn in new.items() if k not in old or not old[k].deep_equals(fn)}
+    touched = {
+        k: fn
+        for k, fn in new.items()
+        if k[1] in PATTERN_SECTIONS and (k not in old or not old[k].deep_equals(fn))
+    }
     return splice(after, format_methods(touched, dal.path)) if touched else after
 
 
-def _service_attributes(module: cst.Module) -> dict[str, str]:
+def _service_attributes(text: str) -> dict[str, str]:
     """`self.order_repo = OrderRepository(...)` -> {'order_repo': 'OrderRepository'}."""
-    found = {}
-    for node in m.findall(
-        module,
-        m.Assign(
-            targets=[m.AssignTarget(m.Attribute(value=m.Name('self'), attr=m.Name()))],
-            value=m.Call(func=m.Name()),
-        ),
-    ):
-        found[node.targets[0].target.attr.value] = node.value.func.value
-    return found
+    return dict(re.findall(r'self\.(\w+)\s*=\s*(\w+)\(', text))
 
 
 def _is_literal(node: cst.BaseExpression) -> bool:
@@ -75,7 +70,9 @@ def _is_literal(node: cst.BaseExpression) -> bool:
         return True
     if isinstance(node, cst.List) and not node.elements:
         return True
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+    if isinstance(node, cst.UnaryOperation) and isinstance(
+        node.expression, (cst.Integer, cst.Float)
+    ):
         return True
     # Decimal("0.00")
     return m.matches(node, m.Call(func=m.Name('Decimal'), args=[m.Arg(m.SimpleString())]))
@@ -87,6 +84,8 @@ class _Values:
     def __init__(self, dal: Dal, pattern: AccessPattern, method: Method):
         self.dal, self.pattern, self.method = dal, pattern, method
         self.entity = dal.entity(pattern.entity)
+        # Entities the same call already passes (`test_reservation`): their fields first.
+        self.passed: dict[str, str] = {}
 
     @staticmethod
     def created(entity: Entity) -> str:
@@ -113,6 +112,16 @@ class _Values:
         aliases = {p: f for f, p in key_aliases(Stub(self.dal, self.method, self.pattern)).items()}
         if name in aliases and self.entity is not None:
             return f'{self.created(self.entity)}.{aliases[name]}'
+        for item in self.pattern.transaction_items:
+            # Checked, updated, deleted or read items must be ones the script created.
+            e = self.dal.entity(item.entity)
+            key_fields = {f for t in (e.pk, e.sk) if t for f in t.fields} if e else set()
+            if item.action != 'Put' and name in key_fields:
+                return f'{self.created(e)}.{name}'
+        for entity_name, source in self.passed.items():
+            e = self.dal.entity(entity_name)
+            if e is not None and e.field(name):
+                return f'{source}.{name}'
         entities = [self.entity] if self.entity else []
         entities += [self.dal.entity(i.entity) for i in self.pattern.transaction_items]
         for e in entities:
@@ -166,8 +175,15 @@ class _Values:
         from bot.implement._context import Stub, key_aliases
 
         aliases = set(key_aliases(Stub(self.dal, self.method, self.pattern)).values())
-        skip = bound | aliases | set(PAGINATION) | {p for c in flt for p in (c.param, c.param2, *c.params) if p}
-        return [p.name for p in self.method.parameters if p.name not in skip and p.kind == 'positional']
+        skip = (
+            bound
+            | aliases
+            | set(PAGINATION)
+            | {p for c in flt for p in (c.param, c.param2, *c.params) if p}
+        )
+        return [
+            p.name for p in self.method.parameters if p.name not in skip and p.kind == 'positional'
+        ]
 
     def _range_value(self, name: str) -> str | None:
         params = self._range_params()
@@ -220,11 +236,19 @@ class _Values:
             if c.operator == '<>':
                 if f.type == 'boolean':
                     return f'not {value}'
-                return self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '-other'"
+                return (
+                    self._as_declared(name, f'{value} + 1', True)
+                    if numeric
+                    else f"{value} + '-other'"
+                )
             if c.operator == '>':
-                return self._as_declared(name, f'{value} - 1', True) if numeric else f'{value}[:-1]'
+                return (
+                    self._as_declared(name, f'{value} - 1', True) if numeric else f'{value}[:-1]'
+                )
             if c.operator == '<':
-                return self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '~'"
+                return (
+                    self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '~'"
+                )
         return None
 
 
@@ -238,11 +262,17 @@ def pattern_filter_safe(dal: Dal, pattern: AccessPattern, method: Method):
     return flt.conditions if flt else ()
 
 
+PATTERN_SECTIONS = ('_test_additional_access_patterns', '_test_cross_table_patterns')
+
+
 class _CallRepair(cst.CSTTransformer):
     """Rewrites `self.<service>.<pattern method>(...)` calls to match the signature."""
 
     def __init__(self, dal: Dal, attrs: dict[str, str], repairs: list[str]):
         self.dal, self.attrs, self.repairs = dal, attrs, repairs
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node.name.value in PATTERN_SECTIONS  # CRUD and main() stay as generated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if not m.matches(
@@ -252,7 +282,9 @@ class _CallRepair(cst.CSTTransformer):
             return updated
         owner = self.attrs.get(updated.func.value.attr.value)
         name = updated.func.attr.value
-        pattern = next((p for p in self.dal.patterns if p.owner == owner and p.method == name), None)
+        pattern = next(
+            (p for p in self.dal.patterns if p.owner == owner and p.method == name), None
+        )
         method = self.dal.method(owner or '', name)
         if pattern is None or method is None:
             return updated
@@ -266,6 +298,10 @@ class _CallRepair(cst.CSTTransformer):
         for arg in updated.args:
             if arg.keyword is not None:
                 given[arg.keyword.value] = arg.value
+        for p in method.parameters:
+            e = self.dal.entity((p.annotation or '').strip('\'"'))
+            if e is not None and p.name in given and not _is_literal(given[p.name]):
+                values.passed[e.name] = cst.Module(body=[]).code_for_node(given[p.name])
         args, changed = [], []
         for p in method.parameters:
             if p.kind not in ('positional', 'keyword') or p.name in PAGINATION:
@@ -282,11 +318,24 @@ class _CallRepair(cst.CSTTransformer):
                 args.append((p.name, new))
             elif old is not None:
                 args.append((p.name, old))
+            elif p.default is None and p.annotation is None:
+                # An untyped extra (`update_value`) the implementation does not read.
+                changed.append(f'{p.name}=None')
+                args.append((p.name, cst.Name('None')))
             elif p.default is None:
-                self.repairs.append(f'#{pattern.id} {name}: no value for required parameter {p.name!r}')
+                self.repairs.append(
+                    f'#{pattern.id} {name}: no value for required parameter {p.name!r}'
+                )
                 return updated
-        keywords_changed = [a.keyword.value for a in updated.args if a.keyword] != [n for n, _ in args]
-        if not changed and not keywords_changed and len(positional) == 0 and len(args) == len(updated.args):
+        keywords_changed = [a.keyword.value for a in updated.args if a.keyword] != [
+            n for n, _ in args
+        ]
+        if (
+            not changed
+            and not keywords_changed
+            and len(positional) == 0
+            and len(args) == len(updated.args)
+        ):
             return updated
         if changed:
             self.repairs.append(f'#{pattern.id} {owner}.{name}: ' + ', '.join(changed))
@@ -298,7 +347,9 @@ class _CallRepair(cst.CSTTransformer):
                     value=v,
                     keyword=cst.Name(k),
                     equal=cst.AssignEqual(cst.SimpleWhitespace(''), cst.SimpleWhitespace('')),
-                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(' ')) if i < len(args) - 1 else cst.MaybeSentinel.DEFAULT,
+                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(' '))
+                    if i < len(args) - 1
+                    else cst.MaybeSentinel.DEFAULT,
                 )
                 for i, (k, v) in enumerate(args)
             ]
@@ -306,22 +357,26 @@ class _CallRepair(cst.CSTTransformer):
 
 
 def _block_pattern(stmt: cst.CSTNode, dal: Dal) -> AccessPattern | None:
-    code = cst.Module(body=[]).code_for_node(stmt)
-    hit = _BLOCK_ID.search(code)
+    """The pattern a block tests, from its `# Access Pattern #N` comment (or its prints)."""
+    comments = ' '.join(ll.comment.value for ll in getattr(stmt, 'leading_lines', ()) if ll.comment)
+    hit = _BLOCK_ID.search(comments) or _BLOCK_ID.search(cst.Module(body=[]).code_for_node(stmt))
     return dal.pattern(int(hit.group(1))) if hit else None
 
 
 class _Reorder(cst.CSTTransformer):
-    """Deletes after reads; conditional-create transactions after the intermediate cleanup."""
+    """Deletes after reads; conditional-create transactions get fresh ids."""
 
     def __init__(self, dal: Dal, repairs: list[str]):
         self.dal, self.repairs = dal, repairs
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # only whole pattern sections are rearranged, in leave_FunctionDef
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         if updated.name.value == '_test_additional_access_patterns':
             return self._deletes_last(updated)
         if updated.name.value == '_test_cross_table_patterns':
-            return self._creates_after_cleanup(updated)
+            return self._fresh_conditional_puts(updated)
         return updated
 
     def _deletes_last(self, fn: cst.FunctionDef) -> cst.FunctionDef:
@@ -335,49 +390,69 @@ class _Reorder(cst.CSTTransformer):
             return fn
         deletes = [i for i, p in blocks if p.operation == 'DeleteItem']
         last_block = blocks[-1][0]
-        if not deletes or all(i > j for i in deletes for j, p in blocks if p.operation != 'DeleteItem'):
+        if not deletes or all(
+            i > j for i in deletes for j, p in blocks if p.operation != 'DeleteItem'
+        ):
             return fn
         moved = [body[i] for i in deletes]
         rest = [s for i, s in enumerate(body) if i not in deletes]
         insert_at = rest.index(body[last_block]) + 1 if body[last_block] in rest else len(rest)
         new_body = rest[:insert_at] + moved + rest[insert_at:]
         ids = ', '.join(f'#{p.id}' for i, p in blocks if i in deletes)
-        self.repairs.append(f'DeleteItem patterns {ids} run after the patterns that read the same data')
+        self.repairs.append(
+            f'DeleteItem patterns {ids} run after the patterns that read the same data'
+        )
         return fn.with_changes(body=fn.body.with_changes(body=new_body))
 
-    def _creates_after_cleanup(self, fn: cst.FunctionDef) -> cst.FunctionDef:
-        body = list(fn.body.body)
+    def _fresh_conditional_puts(self, fn: cst.FunctionDef) -> cst.FunctionDef:
+        """A conditional Put (`attribute_not_exists`) of an item the CRUD section already
+        wrote always fails: give the test entity a fresh id (its last key field)."""
+        body, current, fixed = list(fn.body.body), None, []
         code = cst.Module(body=[]).code_for_node
-        anchor = next(
-            (i for i, s in enumerate(body) if any('clean slate' in (ll.comment.value if ll.comment else '') for ll in s.leading_lines)),
-            None,
-        )
-        if anchor is None:
-            return fn
-        starts = [i for i, s in enumerate(body) if re.search(r'--- Pattern #\d+', code(s)) and i < anchor]
-        cleanup = next((i for i, s in enumerate(body) if 'Intermediate Cleanup' in code(s)), anchor)
-        moving: list[int] = []
-        ids = []
-        for n, start in enumerate(starts):
-            end = starts[n + 1] if n + 1 < len(starts) else cleanup
-            p = _block_pattern(body[start], self.dal)
-            if p is None or p.operation != 'TransactWrite':
+        for n, stmt in enumerate(body):
+            if hit := re.search(r'--- Pattern #(\d+)', code(stmt)):
+                current = self.dal.pattern(int(hit.group(1)))
                 continue
-            if any(
-                i.action == 'Put' and 'attribute_not_exists' in (i.condition or '') for i in p.transaction_items
-            ):
-                moving += range(start, end)
-                ids.append(f'#{p.id}')
-        if not moving:
+            if not isinstance(stmt, cst.Try) or current is None or current.operation != 'TransactWrite':
+                continue
+            puts = {
+                i.entity
+                for i in current.transaction_items
+                if i.action == 'Put' and 'attribute_not_exists' in (i.condition or '')
+            }
+            fresh = _FreshKey(self.dal, puts)
+            body[n] = stmt.visit(fresh)
+            if fresh.changed:
+                fixed.append(f'#{current.id} ({", ".join(fresh.changed)})')
+        if not fixed:
             return fn
-        moved = [body[i] for i in moving]
-        rest = [s for i, s in enumerate(body) if i not in moving]
-        at = rest.index(body[anchor])
-        new_body = rest[:at] + moved + rest[at:]
-        self.repairs.append(
-            f'conditional-create transactions {", ".join(ids)} run after the intermediate cleanup'
-        )
-        return fn.with_changes(body=fn.body.with_changes(body=new_body))
+        self.repairs.append(f'conditional-create transactions use fresh ids: {"; ".join(fixed)}')
+        return fn.with_changes(body=fn.body.with_changes(body=body))
+
+
+class _FreshKey(cst.CSTTransformer):
+    """`Reservation(..., reservation_id='res-31')` -> `reservation_id='res-31-tx'`."""
+
+    def __init__(self, dal: Dal, entities: set[str]):
+        self.dal, self.entities, self.changed = dal, entities, []
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if not isinstance(updated.func, cst.Name) or updated.func.value not in self.entities:
+            return updated
+        entity = self.dal.entity(updated.func.value)
+        key = entity.sk if entity.sk and entity.sk.fields else entity.pk
+        if key is None or not key.fields:
+            return updated
+        field = key.fields[-1]
+        args = []
+        for arg in updated.args:
+            if arg.keyword and arg.keyword.value == field and isinstance(arg.value, cst.SimpleString):
+                value = arg.value.evaluated_value
+                if isinstance(value, str) and not value.endswith('-tx'):
+                    arg = arg.with_changes(value=cst.SimpleString(repr(value + '-tx')))
+                    self.changed.append(f'{entity.name}.{field}')
+            args.append(arg)
+        return updated.with_changes(args=args)
 
 
 __all__ = ['repair_usage', 'snake']

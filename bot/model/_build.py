@@ -12,9 +12,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.errors import BadInput
-from bot.model._code import CodeEntity, parse_entities, parse_repositories, parse_service
-from bot.model._source import ParsedModule, read_json
+from bot.model._code import (
+    CodeEntity,
+    operation_in,
+    parse_entities,
+    parse_repositories,
+    parse_service,
+    usage_pattern_ids,
+)
+from bot.model._source import ParsedModule, check_syntax, read_json, read_text
 from bot.model._types import (
+    snake,
     OPERATIONS,
     AccessPattern,
     Dal,
@@ -39,13 +47,6 @@ _KEY_NAME = re.compile(r"""Key\(\s*['"]([\w.-]+)['"]\s*\)""")
 _PROJECTION = re.compile(r'Projection:\s*(ALL|KEYS_ONLY|INCLUDE)')
 
 
-def snake(name: str) -> str:
-    """`RegionIndex` -> `region_index`, as the generator names its GSI helpers."""
-    name = re.sub(r'[-\s]+', '_', name)
-    name = re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', name)
-    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name).lower()
-
-
 def is_dal_dir(path: Path) -> bool:
     return all((path / f).is_file() for f in REQUIRED_FILES)
 
@@ -68,9 +69,17 @@ def load_dal(path: Path | str) -> Dal:
     code_entities = parse_entities(ParsedModule(path / 'entities.py'))
     repos, methods, sources = parse_repositories(ParsedModule(path / 'repositories.py'))
     if (path / 'transaction_service.py').is_file():
-        methods += parse_service(ParsedModule(path / 'transaction_service.py'))
+        service_methods, service_sources = parse_service(
+            ParsedModule(path / 'transaction_service.py')
+        )
+        methods += service_methods
+        sources |= service_sources
+    usage_ids: dict[tuple[str, str], int] = {}
     if (path / 'usage_examples.py').is_file():
-        ParsedModule(path / 'usage_examples.py')  # fail early on a broken script
+        usage_path = path / 'usage_examples.py'
+        usage_text = read_text(usage_path)
+        check_syntax(usage_path, usage_text)  # fail early on a broken script
+        usage_ids = usage_pattern_ids(usage_text)
 
     mapping_path = path / 'access_pattern_mapping.json'
     mapping = _mapping(mapping_path) if mapping_path.is_file() else {}
@@ -78,7 +87,7 @@ def load_dal(path: Path | str) -> Dal:
     schema = read_json(schema_path) if schema_path else None
 
     entities = _entities(code_entities, repos, schema, schema_path)
-    patterns = _patterns(path, methods, repos, mapping, mapping_path)
+    patterns = _patterns(path, methods, repos, mapping, mapping_path, usage_ids, sources)
     if schema is not None:
         tables = _tables_from_schema(schema, schema_path, entities)
     else:
@@ -102,18 +111,25 @@ def _mapping(path: Path) -> dict[int, dict]:
         try:
             out[int(value.get('pattern_id', key))] = value
         except (TypeError, ValueError, AttributeError) as e:
-            raise BadInput(path, f'pattern {key!r}: expected an object with a numeric pattern_id') from e
+            raise BadInput(
+                path, f'pattern {key!r}: expected an object with a numeric pattern_id'
+            ) from e
     return out
 
 
 def _entities(
-    code: dict[str, CodeEntity], repos: list[Repository], schema: dict | None, schema_path: Path | None
+    code: dict[str, CodeEntity],
+    repos: list[Repository],
+    schema: dict | None,
+    schema_path: Path | None,
 ) -> list[Entity]:
     table_of = {r.entity: r.table_name for r in repos}
     schema_entities: dict[str, dict] = {}
     for table in (schema or {}).get('tables', []):
         for name, spec in (table.get('entities') or {}).items():
-            schema_entities[name] = dict(spec, _table=table.get('table_config', {}).get('table_name'))
+            schema_entities[name] = dict(
+                spec, _table=table.get('table_config', {}).get('table_name')
+            )
     out = []
     for name, ce in code.items():
         spec = schema_entities.get(name, {})
@@ -148,8 +164,10 @@ def _entities(
                 entity_type=ce.entity_type,
                 table=table_of.get(name) or spec.get('_table'),
                 fields=tuple(fields),
-                pk=ce.pk or (KeyTemplate(text=spec['pk_template']) if spec.get('pk_template') else None),
-                sk=ce.sk or (KeyTemplate(text=spec['sk_template']) if spec.get('sk_template') else None),
+                pk=ce.pk
+                or (KeyTemplate(text=spec['pk_template']) if spec.get('pk_template') else None),
+                sk=ce.sk
+                or (KeyTemplate(text=spec['sk_template']) if spec.get('sk_template') else None),
                 index_keys=tuple(index_keys),
             )
         )
@@ -182,21 +200,38 @@ def _filter(raw: dict | None) -> FilterExpression | None:
 
 
 def _patterns(
-    path: Path, methods: list[Method], repos: list[Repository], mapping: dict[int, dict], mapping_path: Path
+    path: Path,
+    methods: list[Method],
+    repos: list[Repository],
+    mapping: dict[int, dict],
+    mapping_path: Path,
+    usage_ids: dict[tuple[str, str], int],
+    sources: dict[str, str],
 ) -> list[AccessPattern]:
-    by_method = {(v.get('repository') or v.get('service'), v.get('method_name')): k for k, v in mapping.items()}
+    by_method = {
+        (v.get('repository') or v.get('service'), v.get('method_name')): k
+        for k, v in mapping.items()
+    }
     entity_of = {r.name: r.entity for r in repos}
     patterns = []
     for method in methods:
-        pid = method.hint.pattern_id if method.hint and method.hint.pattern_id is not None else None
+        pid = (
+            method.hint.pattern_id if method.hint and method.hint.pattern_id is not None else None
+        )
         if pid is None:
             pid = by_method.get((method.owner, method.name))
+        if pid is None and not mapping:
+            pid = usage_ids.get((method.owner, method.name))
         if pid is None:
             continue  # generated CRUD or a human's own helper: not an access pattern
         spec = mapping.get(pid, {})
         hint = method.hint
         from_hint = bool(hint and hint.operation)
         operation = hint.operation if from_hint else spec.get('operation')
+        source = sources.get(f'{method.owner}.{method.name}', '')
+        if operation is None and not method.is_stub:
+            operation = operation_in(source)
+        index_in_code = _INDEX_NAME.search(source) if not from_hint and not spec else None
         # An operation we do not know stays None, so `implement` lists it instead of guessing.
         operation_value = operation if operation in OPERATIONS else None
         try:
@@ -211,8 +246,13 @@ def _patterns(
                     entity=spec.get('entity') or entity_of.get(method.owner),
                     operation=operation_value,
                     raw_operation=operation,
-                    index_name=hint.index_name if from_hint else spec.get('index_name'),
-                    range_condition=hint.range_condition if from_hint else spec.get('range_condition'),
+                    index_name=hint.index_name
+                    if from_hint
+                    else spec.get('index_name')
+                    or (index_in_code.group(1) if index_in_code else None),
+                    range_condition=hint.range_condition
+                    if from_hint
+                    else spec.get('range_condition'),
                     filter=_filter(spec.get('filter_expression')),
                     consistent_read=bool(spec.get('consistent_read')),
                     projection=spec.get('projection') or _docstring_projection(method),
@@ -227,7 +267,9 @@ def _patterns(
                         for p in spec.get('parameters', [])
                     ),
                     transaction_items=tuple(
-                        TransactionItem(**{k: v for k, v in item.items() if k in TransactionItem.model_fields})
+                        TransactionItem(
+                            **{k: v for k, v in item.items() if k in TransactionItem.model_fields}
+                        )
                         for item in spec.get('entities_involved', [])
                     ),
                     is_stub=method.is_stub,
@@ -235,7 +277,9 @@ def _patterns(
             )
         except ValidationError as e:
             where = mapping_path if spec else path / method.file
-            raise BadInput(where, f'access pattern #{pid}: {e.errors()[0]["msg"]}', method.line) from e
+            raise BadInput(
+                where, f'access pattern #{pid}: {e.errors()[0]["msg"]}', method.line
+            ) from e
     return patterns
 
 
@@ -261,17 +305,24 @@ def _tables_from_schema(schema: dict, schema_path: Path, entities: list[Entity])
         config = spec.get('table_config') or {}
         name = config.get('table_name')
         if not name or not config.get('partition_key'):
-            raise BadInput(schema_path, f'tables[{i}].table_config needs table_name and partition_key')
+            raise BadInput(
+                schema_path, f'tables[{i}].table_config needs table_name and partition_key'
+            )
         ents = [e for e in entities if e.table == name]
 
         def attr(attr_name: str, templates) -> KeyAttribute:
-            return KeyAttribute(name=attr_name, type=_attribute_type(entities, name, attr_name, templates))
+            return KeyAttribute(
+                name=attr_name, type=_attribute_type(entities, name, attr_name, templates)
+            )
 
         pk = attr(config['partition_key'], [(e, e.pk) for e in ents])
-        sk = attr(config['sort_key'], [(e, e.sk) for e in ents]) if config.get('sort_key') else None
+        sk = (
+            attr(config['sort_key'], [(e, e.sk) for e in ents]) if config.get('sort_key') else None
+        )
         gsi_specs = spec.get('gsi_list') or config.get('gsi_list') or []
         indexes = []
         for g in gsi_specs:
+
             def keys(part: str, g=g) -> tuple[KeyAttribute, ...]:
                 out = []
                 for pos, attr_name in enumerate(_as_list(g.get(part))):
@@ -306,36 +357,47 @@ def _tables_from_code(
     """No schema.json: keys from the repositories, GSIs from the methods that query them."""
     tables: dict[str, dict] = {}
     for repo in repos:
-        t = tables.setdefault(repo.table_name, {'pk': repo.pkey_name, 'sk': repo.skey_name, 'indexes': {}})
+        t = tables.setdefault(
+            repo.table_name, {'pk': repo.pkey_name, 'sk': repo.skey_name, 'indexes': {}}
+        )
         entity = next((e for e in entities if e.name == repo.entity), None)
         for pattern in patterns:
             if pattern.owner != repo.name:
                 continue
             source = sources.get(f'{repo.name}.{pattern.method}', '')
-            index = pattern.index_name or (m.group(1) if (m := _INDEX_NAME.search(source)) else None)
+            index = pattern.index_name or (
+                m.group(1) if (m := _INDEX_NAME.search(source)) else None
+            )
             if not index:
                 continue
             names = [n for n in dict.fromkeys(_KEY_NAME.findall(source))]
-            keys = entity.keys_for(snake(index)) or entity.keys_for(index) if entity else None
+            keys = entity.keys_for(index) if entity else None
             n_pk = len(keys.partition) if keys and keys.partition else 1
-            t['indexes'].setdefault(index, (names[:n_pk], names[n_pk:], pattern.projection or 'ALL', pattern))
+            t['indexes'].setdefault(
+                index, (names[:n_pk], names[n_pk:], pattern.projection or 'ALL', pattern)
+            )
     out = []
     for name, t in tables.items():
         ents = [e for e in entities if e.table == name]
 
         def attr(attr_name: str, templates) -> KeyAttribute:
-            return KeyAttribute(name=attr_name, type=_attribute_type(entities, name, attr_name, templates))
+            return KeyAttribute(
+                name=attr_name, type=_attribute_type(entities, name, attr_name, templates)
+            )
 
         indexes = []
         for index, (pk_names, sk_names, projection, pattern) in t['indexes'].items():
+
             def keyed(names, part, index=index):
                 out_keys = []
                 for pos, n in enumerate(names):
                     templates = []
                     for e in ents:
-                        ik = e.keys_for(snake(index)) or e.keys_for(index)
+                        ik = e.keys_for(index)
                         seq = (ik.partition if part == 'pk' else ik.sort) if ik else ()
-                        templates.append((e, seq[pos] if pos < len(seq) else KeyTemplate(text='{%s}' % n)))
+                        templates.append(
+                            (e, seq[pos] if pos < len(seq) else KeyTemplate(text='{%s}' % n))
+                        )
                     out_keys.append(attr(n, templates))
                 return tuple(out_keys)
 

@@ -40,7 +40,9 @@ class CodeEntity:
     pk: KeyTemplate | None = None
     sk: KeyTemplate | None = None
     # index snake name -> (partition templates, sort templates), from the instance builders
-    index_keys: dict[str, tuple[list[KeyTemplate], list[KeyTemplate]]] = field(default_factory=dict)
+    index_keys: dict[str, tuple[list[KeyTemplate], list[KeyTemplate]]] = field(
+        default_factory=dict
+    )
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
@@ -95,7 +97,11 @@ def parse_entities(mod: ParsedModule) -> dict[str, CodeEntity]:
         if m.matches(
             stmt,
             m.SimpleStatementLine(
-                body=[m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Call(m.Name('EntityConfig')))]
+                body=[
+                    m.Assign(
+                        targets=[m.AssignTarget(m.Name())], value=m.Call(m.Name('EntityConfig'))
+                    )
+                ]
             ),
         ):
             assign = stmt.body[0]
@@ -126,7 +132,9 @@ def parse_entities(mod: ParsedModule) -> dict[str, CodeEntity]:
                 returned = _returned(stmt)
                 if name == 'get_config' and isinstance(returned, cst.Name):
                     config_name = returned.value
-                elif returned is not None and (hit := re.match(r'build_gsi_(pk|sk)_(?!for_lookup)(\w+)$', name)):
+                elif returned is not None and (
+                    hit := re.match(r'build_gsi_(pk|sk)_(?!for_lookup)(\w+)$', name)
+                ):
                     part, index = hit.groups()
                     pk_sk = entity.index_keys.setdefault(index, ([], []))
                     pk_sk[0 if part == 'pk' else 1].extend(_templates_of(returned, 'self'))
@@ -193,7 +201,9 @@ def is_stub(fn: cst.FunctionDef) -> bool:
         for small in stmt.body:
             if isinstance(small, cst.Pass):
                 saw_pass = True
-            elif not (i == 0 and m.matches(small, m.Expr(m.SimpleString() | m.ConcatenatedString()))):
+            elif not (
+                i == 0 and m.matches(small, m.Expr(m.SimpleString() | m.ConcatenatedString()))
+            ):
                 return False
     return saw_pass and any(STUB_MARKER in c for c in body_comments(fn))
 
@@ -292,11 +302,57 @@ def parse_repositories(
     return repos, methods, sources
 
 
-def parse_service(mod: ParsedModule) -> list[Method]:
+def parse_service(mod: ParsedModule) -> tuple[list[Method], dict[str, str]]:
     methods: list[Method] = []
+    sources: dict[str, str] = {}
     for cls in mod.module.body:
         if isinstance(cls, cst.ClassDef):
             for fn in cls.body.body:
                 if isinstance(fn, cst.FunctionDef) and not fn.name.value.startswith('__'):
                     methods.append(parse_method(mod, cls.name.value, fn))
-    return methods
+                    sources[f'{cls.name.value}.{fn.name.value}'] = mod.code(fn)
+    return methods, sources
+
+
+_SERVICE_ATTR = re.compile(r'self\.(\w+)\s*=\s*(\w+)\(')
+_PATTERN_CALL = re.compile(r'(Access |--- )Pattern #(\d+)|self\.(\w+)\.(\w+)\(')
+
+
+def usage_pattern_ids(text: str) -> dict[tuple[str, str], int]:
+    """(class, method) -> pattern id, from the blocks of usage_examples.py (live or
+    commented out): `Access Pattern #N` followed by the call it tests."""
+    attrs = dict(_SERVICE_ATTR.findall(text))
+    found: dict[tuple[str, str], int] = {}
+    current, cross_table = None, False
+    for hit in _PATTERN_CALL.finditer(text):
+        if hit.group(2):
+            current, cross_table = int(hit.group(2)), hit.group(1) == '--- '
+        elif current is not None and hit.group(3) in attrs:
+            owner = attrs[hit.group(3)]
+            if cross_table and owner.endswith('Repository'):
+                continue  # a cross-table block's setup, not the pattern's call
+            found.setdefault((owner, hit.group(4)), current)
+            current = None
+    return found
+
+
+# What an implemented method does, for DALs that have neither a mapping nor a stub comment.
+_CALLS = (
+    ('transact_write_items', 'TransactWrite'),
+    ('transact_get_items', 'TransactGet'),
+    ('batch_get_item', 'BatchGetItem'),
+    ('batch_writer', 'BatchWriteItem'),
+    ('batch_write_item', 'BatchWriteItem'),
+    ('.query(', 'Query'),
+    ('.scan(', 'Scan'),
+    ('update_item', 'UpdateItem'),
+    ('delete_item', 'DeleteItem'),
+    ('self.delete(', 'DeleteItem'),
+    ('put_item', 'PutItem'),
+    ('get_item', 'GetItem'),
+    ('self.get(', 'GetItem'),
+)
+
+
+def operation_in(source: str) -> str | None:
+    return next((op for call, op in _CALLS if call in source), None)

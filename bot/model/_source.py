@@ -46,9 +46,11 @@ class ParsedModule:
         check_syntax(path, self.text)
         self.wrapper = MetadataWrapper(cst.parse_module(self.text), unsafe_skip_copy=True)
         self.module = self.wrapper.module
-        self._positions = self.wrapper.resolve(PositionProvider)
+        self._positions = None
 
     def line(self, node: cst.CSTNode) -> int:
+        if self._positions is None:  # resolved once, on first use
+            self._positions = self.wrapper.resolve(PositionProvider)
         return self._positions[node].start.line
 
     def code(self, node: cst.CSTNode) -> str:

@@ -59,6 +59,13 @@ class Table(Frozen):
 _FIELD = re.compile(r'\{(\w+)\}')
 
 
+def snake(name: str) -> str:
+    """`RegionIndex` -> `region_index`, as the generator names its GSI helpers."""
+    name = re.sub(r'[-\s]+', '_', name)
+    name = re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', name)
+    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name).lower()
+
+
 class KeyTemplate(Frozen):
     """A key template such as ``ORDER#{order_date}#{order_id}``."""
 
@@ -109,7 +116,9 @@ class Entity(Frozen):
         return next((f for f in self.fields if f.name == name), None)
 
     def keys_for(self, index: str) -> IndexKeys | None:
-        return next((k for k in self.index_keys if k.index == index), None)
+        """Key templates for an index, by its name or the snake_case name of its helpers."""
+        exact = next((k for k in self.index_keys if k.index == index), None)
+        return exact or next((k for k in self.index_keys if snake(k.index) == snake(index)), None)
 
 
 class Parameter(Frozen):

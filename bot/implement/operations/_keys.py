@@ -129,11 +129,7 @@ def index_partition(
     index = table.index(index_name) if table else None
     if index is None:
         raise Unmappable(f'index {index_name!r} is not defined for table {table.name if table else "?"}')
-    keys = entity.keys_for(index_name) or entity.keys_for(index_name.lower())
-    if keys is None:
-        from bot.model._build import snake
-
-        keys = entity.keys_for(snake(index_name))
+    keys = entity.keys_for(index_name)
     if keys is None or not keys.partition:
         raise Unmappable(f'{entity.name} has no key templates for index {index_name!r}')
     fields = [f for t in keys.partition for f in t.fields]

@@ -9,7 +9,9 @@ from bot.model import Entity, Table, TransactionItem
 def parts(stub: Stub, item: TransactionItem) -> tuple[Entity, Table]:
     entity, table = stub.dal.entity(item.entity), stub.dal.table(item.table)
     if entity is None or table is None:
-        raise Unmappable(f'transaction item {item.action} {item.entity} on {item.table}: unknown entity or table')
+        raise Unmappable(
+            f'transaction item {item.action} {item.entity} on {item.table}: unknown entity or table'
+        )
     return entity, table
 
 
@@ -39,6 +41,13 @@ def key_source(stub: Stub, entity: Entity, table: Table, used: set[str]) -> str:
 
 
 def snake_entity(entity: Entity) -> str:
-    from bot.model._build import snake
+    from bot.model._types import snake
 
     return snake(entity.name)
+
+
+def entity_imports(stub: Stub) -> set[tuple[str, str]]:
+    """transaction_service.py imports only some entity classes; the code may need the others."""
+    return {
+        ('entities', i.entity) for i in stub.pattern.transaction_items if stub.dal.entity(i.entity)
+    }

@@ -11,20 +11,24 @@ from bot.implement._context import (
     literal,
     statements,
 )
-from bot.implement.operations._transact import key_source, parts, snake_entity
+from bot.implement.operations._transact import entity_imports, key_source, parts, snake_entity
 
 
 def render(stub: Stub) -> Rendered:
     items = stub.pattern.transaction_items
     if not items:
-        raise Unmappable('the transaction names no items (entities_involved) in access_pattern_mapping.json')
+        raise Unmappable(
+            'the transaction names no items (entities_involved) in access_pattern_mapping.json'
+        )
     used: set[str] = set()
     gets, names, classes = [], [], []
     for item in items:
         if item.action != 'Get':
             raise Unmappable(f'{item.action} is not a TransactGet action')
         entity, table = parts(stub, item)
-        gets.append(f"{{'Get': {{'TableName': {literal(table.name)}, 'Key': {key_source(stub, entity, table, used)}}}}}")
+        gets.append(
+            f"{{'Get': {{'TableName': {literal(table.name)}, 'Key': {key_source(stub, entity, table, used)}}}}}"
+        )
         names.append(literal(snake_entity(entity)))
         classes.append(entity.name)
     if not stub.returns.startswith('dict'):
@@ -46,4 +50,4 @@ return result
         names='(' + ', '.join(names) + ',)',
         classes='(' + ', '.join(classes) + ',)',
     )
-    return Rendered(body=body, imports={CLIENT_ERROR_IMPORT})
+    return Rendered(body=body, imports={CLIENT_ERROR_IMPORT} | entity_imports(stub))

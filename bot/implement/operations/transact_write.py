@@ -11,12 +11,14 @@ from bot.implement._context import (
     statements,
 )
 from bot.implement.operations._items import item_statements
-from bot.implement.operations._transact import entity_param, key_source, parts
+from bot.implement.operations._transact import entity_imports, entity_param, key_source, parts
 
 
 def render(stub: Stub) -> Rendered:
     if not stub.pattern.transaction_items:
-        raise Unmappable('the transaction names no items (entities_involved) in access_pattern_mapping.json')
+        raise Unmappable(
+            'the transaction names no items (entities_involved) in access_pattern_mapping.json'
+        )
     body = []
     entries = []
     used: set[str] = set()
@@ -31,13 +33,26 @@ def render(stub: Stub) -> Rendered:
             body += item_statements(stub, entity, var, f'{var}_item', table, in_repository=False)
             entries.append(f"{{'Put': {{{target}, 'Item': {var}_item{condition}}}}}")
         elif item.action == 'Update':
-            if var is None:
-                raise Unmappable(f'Update of {entity.name} needs a {entity.name} parameter for its values')
             key_fields = {f for t in (entity.pk, entity.sk) if t for f in t.fields}
-            fields = [f.name for f in entity.fields if f.name not in key_fields]
-            sets = [f'#{f} = :{f}' for f in fields] + ['#version = if_not_exists(#version, :zero) + :one']
+            if var is not None:  # the entity passed in: all its non-key fields
+                fields = [f.name for f in entity.fields if f.name not in key_fields]
+                sources = {f: f'{var}.{f}' for f in fields}
+            else:  # scalar parameters named after the entity's fields
+                fields = [
+                    p.name
+                    for p in stub.business_params
+                    if p.name not in key_fields and entity.field(p.name)
+                ]
+                sources = {f: f for f in fields}
+            if not fields:
+                raise Unmappable(f'Update of {entity.name}: no parameter gives a value to SET')
+            sets = [f'#{f} = :{f}' for f in fields] + [
+                '#version = if_not_exists(#version, :zero) + :one'
+            ]
             names = ', '.join([f"'#{f}': '{f}'" for f in fields] + ["'#version': 'version'"])
-            values = ', '.join([f"':{f}': {var}.{f}" for f in fields] + ["':zero': 0", "':one': 1"])
+            values = ', '.join(
+                [f"':{f}': {sources[f]}" for f in fields] + ["':zero': 0", "':one': 1"]
+            )
             entries.append(
                 f"{{'Update': {{{target}, 'Key': {key_source(stub, entity, table, used)}, "
                 f"'UpdateExpression': {literal('SET ' + ', '.join(sets))}, "
@@ -45,7 +60,8 @@ def render(stub: Stub) -> Rendered:
             )
         elif item.action in ('Delete', 'ConditionCheck'):
             if item.action == 'ConditionCheck' and not item.condition:
-                raise Unmappable(f'ConditionCheck on {entity.name} without a condition')
+                # A check that names no condition asks for the item to be there.
+                condition = f", 'ConditionExpression': {literal(f'attribute_exists({table.partition_key.name})')}"
             key = key_source(stub, entity, table, used)
             entries.append(f"{{{literal(item.action)}: {{{target}, 'Key': {key}{condition}}}}}")
         else:
@@ -66,4 +82,4 @@ except ClientError as e:
         body += statements('return True')
     elif stub.returns != 'None':
         raise Unmappable(f'TransactWrite returning {stub.method.returns!r}')
-    return Rendered(body=body, imports={CLIENT_ERROR_IMPORT})
+    return Rendered(body=body, imports={CLIENT_ERROR_IMPORT} | entity_imports(stub))
