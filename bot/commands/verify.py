@@ -6,6 +6,8 @@ Exit 0 every pattern ok, 1 any not ok, 2 bad input or infrastructure failure.
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 from pathlib import Path
 
 from bot.errors import BadInput
@@ -42,15 +44,33 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise BadInput(args.dir, f'--timeout must be positive, got {args.timeout:g}')
     dal = load_dal(args.dir)
-    result = verify_dal(
-        dal,
-        endpoint=args.endpoint or endpoint_from_env(),
-        timeout=args.timeout,
-        runner=args.runner,
-    )
+    with _sigterm_as_interrupt():  # a cancelled CI job still stops the server and the script
+        result = verify_dal(
+            dal,
+            endpoint=args.endpoint or endpoint_from_env(),
+            timeout=args.timeout,
+            runner=args.runner,
+        )
     if args.json:
         args.json.write_text(to_json(result), encoding='utf-8')
     if args.markdown:
         args.markdown.write_text(to_markdown(result), encoding='utf-8')
     print(to_text(result), end='')
     return result.exit_code
+
+
+class _sigterm_as_interrupt:
+    """SIGTERM raises KeyboardInterrupt (main thread only), so cleanup runs as on Ctrl-C."""
+
+    def __enter__(self):
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._raise)
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
