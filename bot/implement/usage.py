@@ -40,7 +40,7 @@ def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
     module = uncomment_blocks(module, dal, repairs)
     attrs = _service_attributes(text)
     module = module.visit(_CallRepair(dal, attrs, repairs))
-    module = module.visit(_Reorder(dal, repairs))
+    module = module.visit(_Reorder(dal, repairs, attrs, _sample_constructors(module)))
     if module.code == text:
         return None
     return _format_touched(cst.parse_module(text), module, dal).code, repairs
@@ -366,8 +366,11 @@ def _block_pattern(stmt: cst.CSTNode, dal: Dal) -> AccessPattern | None:
 class _Reorder(cst.CSTTransformer):
     """Deletes after reads; conditional-create transactions get fresh ids."""
 
-    def __init__(self, dal: Dal, repairs: list[str]):
-        self.dal, self.repairs = dal, repairs
+    def __init__(
+        self, dal: Dal, repairs: list[str], attrs: dict[str, str], samples: dict[str, cst.Call]
+    ):
+        self.dal, self.repairs, self.samples = dal, repairs, samples
+        self.attr_of = {cls: attr for attr, cls in attrs.items()}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False  # only whole pattern sections are rearranged, in leave_FunctionDef
@@ -424,10 +427,43 @@ class _Reorder(cst.CSTTransformer):
             body[n] = stmt.visit(fresh)
             if fresh.changed:
                 fixed.append(f'#{current.id} ({", ".join(fresh.changed)})')
+            checked = [i.entity for i in current.transaction_items if i.action == 'ConditionCheck']
+            setup = [s for e in checked if (s := self._ensure_exists(e))]
+            if setup and isinstance(body[n].body, cst.IndentedBlock):
+                block = body[n].body
+                body[n] = body[n].with_changes(body=block.with_changes(body=[*setup, *block.body]))
+                fixed.append(f'#{current.id} (creates {", ".join(checked)} it checks)')
         if not fixed:
             return fn
-        self.repairs.append(f'conditional-create transactions use fresh ids: {"; ".join(fixed)}')
+        self.repairs.append(f'transactions made runnable: {"; ".join(fixed)}')
         return fn.with_changes(body=fn.body.with_changes(body=body))
+
+    def _ensure_exists(self, entity_name: str) -> cst.BaseStatement | None:
+        """The item a ConditionCheck reads must exist; the CRUD section's sample recreates it
+        when the intermediate cleanup has removed it (the generator sets up only Put items)."""
+        repo = self.dal.repository_for(entity_name)
+        attr = self.attr_of.get(repo.name) if repo else None
+        create = f'create_{snake(entity_name)}'
+        sample = self.samples.get(entity_name)
+        if attr is None or sample is None or self.dal.method(repo.name, create) is None:
+            return None
+        sample_src = cst.Module(body=[]).code_for_node(sample)
+        return cst.parse_statement(
+            f'if {entity_name!r} not in created_entities:\n'
+            f'    created_entities[{entity_name!r}] = self.{attr}.{create}({sample_src})\n'
+        )
+
+
+def _sample_constructors(module: cst.Module) -> dict[str, cst.Call]:
+    """`sample_hotel = Hotel(...)` of the CRUD section, by entity name (first one wins)."""
+    found: dict[str, cst.Call] = {}
+    for node in m.findall(
+        module,
+        m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Call(func=m.Name())),
+    ):
+        if node.targets[0].target.value.startswith('sample_'):
+            found.setdefault(node.value.func.value, node.value)
+    return found
 
 
 class _FreshKey(cst.CSTTransformer):

@@ -166,8 +166,16 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + '…'
 
 
+# Writes whose only honest return value is None (the generator annotates batch writes `-> X | None`).
+_WRITES_RETURNING_NONE = ('BatchWriteItem', 'TransactWrite')
+
+
 def _from_calls(
-    calls: list[Call], is_stub: bool, timeout: float | None, returns: str | None = None
+    calls: list[Call],
+    is_stub: bool,
+    timeout: float | None,
+    returns: str | None = None,
+    operation: str | None = None,
 ) -> tuple[str, str]:
     running = [c for c in calls if c.outcome == 'running']
     if running:
@@ -182,6 +190,8 @@ def _from_calls(
         return 'ok', f'returned {good[0].summary}'
     if returns == 'None' and not is_stub and all(c.result == 'None' for c in calls):
         return 'ok', 'returned None, as its signature declares (-> None)'
+    if operation in _WRITES_RETURNING_NONE and not is_stub and all(c.result == 'None' for c in calls):
+        return 'ok', f'{operation} completed (returns None)'
     stub = ' (the method is still a stub)' if is_stub else ''
     return 'empty', f'returned {calls[-1].result}{stub}'
 
@@ -223,7 +233,7 @@ def judge(
         printed_error = printed.errors.get(p.id)
         evidence = 'call'
         if in_block:
-            status, message = _from_calls(in_block, is_stub, timeout, returns)
+            status, message = _from_calls(in_block, is_stub, timeout, returns, p.operation)
             if status != 'error' and printed_error:
                 status = 'error'
                 message = f'its test block failed after the call returned: {printed_error}'
@@ -231,7 +241,7 @@ def judge(
         elif printed_error:
             status, message, evidence, judged = 'error', printed_error, 'output', []
         elif own:
-            status, message = _from_calls(own, is_stub, timeout, returns)
+            status, message = _from_calls(own, is_stub, timeout, returns, p.operation)
             message += ' (called outside its test block)'
             judged = own
         else:
