@@ -141,6 +141,9 @@ class _Values:
         values = [f'{self.created(e)}.{f}' for f in fields]
         if not values:
             return None
+        if element.startswith(('dict', 'Dict')):
+            return '[{' + ', '.join(f'{f!r}: {v}' for f, v in zip(fields, values, strict=True)) + '}]'
+
         return f'[{values[0]}]' if len(values) == 1 else f'[({", ".join(values)})]'
 
     def _sort_fields(self) -> list[tuple[str, str, str]]:

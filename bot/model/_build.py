@@ -87,6 +87,11 @@ def load_dal(path: Path | str) -> Dal:
     schema = read_json(schema_path) if schema_path else None
 
     entities = _entities(code_entities, repos, schema, schema_path)
+    # The mapping drops the conditions of transaction items; schema.json keeps them.
+    for spec in (schema or {}).get('cross_table_access_patterns', []) or []:
+        pid = spec.get('pattern_id')
+        if isinstance(pid, int) and pid in mapping and spec.get('entities_involved'):
+            mapping[pid] = dict(mapping[pid], entities_involved=spec['entities_involved'])
     patterns = _patterns(path, methods, repos, mapping, mapping_path, usage_ids, sources)
     if schema is not None:
         tables = _tables_from_schema(schema, schema_path, entities)

@@ -23,6 +23,13 @@ def render(stub: Stub) -> Rendered:
     element_type = (lists[0].annotation or '').partition('[')[2].rstrip(']').strip('\'"')
     if element_type == name:
         pk, sk, loop = 'entity.pk()', 'entity.sk()', 'entity'
+    elif element_type.startswith(('dict', 'Dict')):
+        # Each key a dict of the key fields by name: {'player_id': ..., 'game_id': ...}.
+        loop = 'key'
+        pk_fields = entity.pk.fields
+        sk_fields = entity.sk.fields if has_sk else []
+        pk = f'{name}.build_pk_for_lookup({", ".join(f"key[{f!r}]" for f in pk_fields)})'
+        sk = f'{name}.build_sk_for_lookup({", ".join(f"key[{f!r}]" for f in sk_fields)})'
     else:
         pk_fields = entity.pk.fields
         sk_fields = entity.sk.fields if has_sk else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.implement._context import (
     CLIENT_ERROR_IMPORT,
     Rendered,
@@ -26,6 +28,10 @@ def render(stub: Stub) -> Rendered:
         entity, table = parts(stub, item)
         target = f"'TableName': {literal(table.name)}"
         condition = f", 'ConditionExpression': {literal(item.condition)}" if item.condition else ''
+        placeholders = _condition_params(stub, item.condition)
+        condition_values = [f"':{n}': {n}" for n in placeholders]
+        if condition_values and item.action != 'Update':
+            condition += ", 'ExpressionAttributeValues': {" + ', '.join(condition_values) + '}'
         var = entity_param(stub, entity)
         if item.action == 'Put':
             if var is None:
@@ -83,3 +89,12 @@ except ClientError as e:
     elif stub.returns != 'None':
         raise Unmappable(f'TransactWrite returning {stub.method.returns!r}')
     return Rendered(body=body, imports={CLIENT_ERROR_IMPORT} | entity_imports(stub))
+
+
+def _condition_params(stub: Stub, condition: str | None) -> list[str]:
+    """`stock >= :quantity` needs `:quantity` from the parameter of that name."""
+    names = sorted(set(re.findall(r':(\w+)', condition or '')))
+    for name in names:
+        if not stub.has_param(name):
+            raise Unmappable(f'condition {condition!r} needs a value for :{name}, which no parameter gives')
+    return names
