@@ -74,24 +74,34 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
     return '\n'.join(lines)
 
 
+def _formatted(dal_dir: Path, modules: dict[str, cst.Module], planned: list[Planned]):
+    """Every new method, spliced and formatted in one ruff run (chunks then only place them)."""
+    methods = {}
+    for file, module in modules.items():
+        mine = {(p.method.owner, p.method.name): p.rendered for p in planned if p.method.file == file}
+        spliced = methods_of(splice(module, mine))
+        methods |= {key: spliced[key] for key in mine}
+    return format_methods(methods, dal_dir)
+
+
 def _apply_chunk(
-    dal_dir: Path, modules: dict[str, cst.Module], chunk: list[Planned]
-) -> dict[str, cst.Module]:
-    """The new module of every file the chunk touches: bodies spliced, formatted, imports
-    added, and the result compiled."""
+    dal_dir: Path,
+    modules: dict[str, cst.Module],
+    formatted: dict[tuple[str, str], cst.FunctionDef],
+    chunk: list[Planned],
+) -> dict[str, tuple[cst.Module, str]]:
+    """New module and text of every file the chunk touches, imports added, compiled."""
     out = {}
     for file in FILE_ORDER:
         mine = [p for p in chunk if p.method.file == file]
         if not mine:
             continue
-        module = modules[file]
         keys = [(p.method.owner, p.method.name) for p in mine]
-        module = splice(module, {k: p.rendered for k, p in zip(keys, mine, strict=True)})
-        current = methods_of(module)
-        module = splice(module, format_methods({k: current[k] for k in keys}, dal_dir))
+        module = splice(modules[file], {k: formatted[k] for k in keys})
         module = add_imports(module, set().union(*(p.rendered.imports for p in mine)))
-        compile_check(dal_dir / file, module.code)
-        out[file] = module
+        code = module.code
+        compile_check(dal_dir / file, code)
+        out[file] = (module, code)
     return out
 
 
@@ -114,10 +124,11 @@ def implement_dal(
         if any(p.method.file == f for p in planned)
     }
 
+    formatted = _formatted(dal.path, modules, planned)
     for chunk in chunks(planned, chunk_size):
-        new = _apply_chunk(dal.path, modules, chunk)
-        for file, module in new.items():
-            write_atomic(dal.path / file, module.code)
+        new = _apply_chunk(dal.path, modules, formatted, chunk)
+        for file, (module, code) in new.items():
+            write_atomic(dal.path / file, code)
             modules[file] = module
             if file not in result.files_written:
                 result.files_written.append(file)

@@ -6,11 +6,13 @@ values to the key attribute's DynamoDB type, and the error wrapper every call us
 
 from __future__ import annotations
 
+import functools
 import keyword
+import re
+import textwrap
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.helpers import parse_template_module
 
 from bot.model import AccessPattern, Dal, Entity, Method, Parameter, Repository, Table
 from bot.model._types import snake
@@ -30,10 +32,31 @@ class Rendered:
     imports: set[tuple[str, str]] = field(default_factory=set)
 
 
+@functools.lru_cache(maxsize=None)
+def _template(template: str) -> cst.Module:
+    """A template parsed once, `{name}` placeholders standing as `__tpl_name__` names."""
+    return cst.parse_module(_PLACEHOLDER.sub(r'__tpl_\1__', textwrap.dedent(template).strip('\n') + '\n'))
+
+
+_PLACEHOLDER = re.compile(r'\{(\w+)\}')
+
+
+class _Fill(cst.CSTTransformer):
+    def __init__(self, nodes: dict[str, cst.BaseExpression]):
+        self.nodes = nodes
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        name = updated.value
+        if name.startswith('__tpl_') and name.endswith('__'):
+            return self.nodes[name[6:-2]]
+        return updated
+
+
 def statements(template: str, **values: str | cst.CSTNode) -> list[cst.BaseStatement]:
-    """A code template whose `{placeholders}` are expressions (given as nodes or source)."""
+    """A code template whose `{placeholders}` are expressions (given as nodes or source);
+    the same idea as libcst.helpers.parse_template_module, with each template parsed once."""
     nodes = {k: cst.parse_expression(v) if isinstance(v, str) else v for k, v in values.items()}
-    return list(parse_template_module(template, **nodes).body)
+    return list(_template(template).visit(_Fill(nodes)).body)
 
 
 def literal(value: object) -> str:
@@ -219,14 +242,26 @@ def client_error(what: str) -> str:
 
 def wrapped_call(target: str, call: str, what: str) -> list[cst.BaseStatement]:
     """`target = call` with ClientError turned into RuntimeError naming operation and entity."""
-    assign = f'{target} = {call}' if target else call
-    return statements(
-        f"""
+    if target:
+        return statements(
+            """
 try:
-    {assign}
+    {target} = {call}
 except ClientError as e:
-    raise RuntimeError({{message}}) from e
+    raise RuntimeError({message}) from e
 """,
+            target=target,
+            call=call,
+            message=client_error(what),
+        )
+    return statements(
+        """
+try:
+    {call}
+except ClientError as e:
+    raise RuntimeError({message}) from e
+""",
+        call=call,
         message=client_error(what),
     )
 

@@ -33,7 +33,7 @@ def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
     if not path.is_file():
         return None
     text = path.read_text(encoding='utf-8')
-    module = cst.parse_module(text)
+    original = module = cst.parse_module(text)  # nodes are immutable: `original` stays as read
     repairs: list[str] = []
     from bot.implement._legacy_usage import uncomment_blocks
 
@@ -41,9 +41,9 @@ def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
     attrs = _service_attributes(text)
     module = module.visit(_CallRepair(dal, attrs, repairs))
     module = module.visit(_Reorder(dal, repairs, attrs, _sample_constructors(module)))
-    if module.code == text:
+    if module.deep_equals(original):
         return None
-    return _format_touched(cst.parse_module(text), module, dal).code, repairs
+    return _format_touched(original, module, dal).code, repairs
 
 
 def _format_touched(before: cst.Module, after: cst.Module, dal: Dal) -> cst.Module:
@@ -416,7 +416,8 @@ class _Reorder(cst.CSTTransformer):
         body, current, fixed = list(fn.body.body), None, []
         code = cst.Module(body=[]).code_for_node
         for n, stmt in enumerate(body):
-            if hit := re.search(r'--- Pattern #(\d+)', code(stmt)):
+            printed = code(stmt) if isinstance(stmt, cst.SimpleStatementLine) else ''
+            if hit := re.search(r'--- Pattern #(\d+)', printed):
                 current = self.dal.pattern(int(hit.group(1)))
                 continue
             if not isinstance(stmt, cst.Try) or current is None or current.operation != 'TransactWrite':
@@ -431,9 +432,14 @@ class _Reorder(cst.CSTTransformer):
             if fresh.changed:
                 fixed.append(f'#{current.id} ({", ".join(fresh.changed)})')
             checked = [i.entity for i in current.transaction_items if i.action == 'ConditionCheck']
-            setup = [s for e in checked if (s := self._ensure_exists(e))]
-            if setup and isinstance(body[n].body, cst.IndentedBlock):
-                block = body[n].body
+            block = body[n].body
+            tests = [code(s.test) for s in block.body if isinstance(s, cst.If)]
+            setup = [
+                s
+                for e in checked
+                if f'{e!r} not in created_entities' not in tests and (s := self._ensure_exists(e))
+            ]
+            if setup:
                 body[n] = body[n].with_changes(body=block.with_changes(body=[*setup, *block.body]))
                 fixed.append(f'#{current.id} (creates {", ".join(checked)} it checks)')
         if not fixed:
@@ -458,14 +464,34 @@ class _Reorder(cst.CSTTransformer):
 
 
 def _sample_constructors(module: cst.Module) -> dict[str, cst.Call]:
-    """`sample_hotel = Hotel(...)` of the CRUD section, by entity name (first one wins)."""
+    """`sample_hotel = Hotel(...)` of the CRUD section, by entity name (first one wins).
+
+    A plain walk over statements (blocks included) rather than a matcher search of every
+    expression in the file: the script is long and only statements can hold these."""
     found: dict[str, cst.Call] = {}
-    for node in m.findall(
-        module,
-        m.Assign(targets=[m.AssignTarget(m.Name())], value=m.Call(func=m.Name())),
-    ):
-        if node.targets[0].target.value.startswith('sample_'):
-            found.setdefault(node.value.func.value, node.value)
+
+    def walk(statements) -> None:
+        for stmt in statements:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if (
+                        isinstance(small, cst.Assign)
+                        and isinstance(small.value, cst.Call)
+                        and isinstance(small.value.func, cst.Name)
+                        and isinstance(small.targets[0].target, cst.Name)
+                        and small.targets[0].target.value.startswith('sample_')
+                    ):
+                        found.setdefault(small.value.func.value, small.value)
+            else:
+                for name in ('body', 'orelse', 'handlers', 'finalbody'):
+                    part = getattr(stmt, name, None)
+                    inner = getattr(part, 'body', part)
+                    if isinstance(inner, (list, tuple)):
+                        walk(inner)
+                    elif isinstance(part, (list, tuple)):
+                        walk(part)
+
+    walk(module.body)
     return found
 
 

@@ -113,7 +113,7 @@ def parse_entities(mod: ParsedModule) -> dict[str, CodeEntity]:
 
     entities: dict[str, CodeEntity] = {}
     for cls in classes:
-        entity = CodeEntity(name=cls.name.value, line=mod.line(cls))
+        entity = CodeEntity(name=cls.name.value, line=mod.line(cls.name.value))
         config_name = None
         for stmt in cls.body.body:
             if m.matches(stmt, m.SimpleStatementLine(body=[m.AnnAssign(target=m.Name())])):
@@ -240,7 +240,7 @@ def parse_method(mod: ParsedModule, owner: str, fn: cst.FunctionDef) -> Method:
         file=mod.path.name,
         owner=owner,
         name=fn.name.value,
-        line=mod.line(fn),
+        line=mod.line(owner, fn.name.value),
         parameters=_parameters(mod, fn),
         returns=mod.code(fn.returns.annotation) if fn.returns else None,
         docstring=fn.get_docstring(clean=True),
@@ -296,7 +296,7 @@ def parse_repositories(
                 table_name=table_name,
                 pkey_name=pkey,
                 skey_name=skey,
-                line=mod.line(cls),
+                line=mod.line(cls.name.value),
             )
         )
     return repos, methods, sources

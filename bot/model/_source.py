@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from bot.errors import BadInput
 
@@ -44,14 +44,20 @@ class ParsedModule:
         self.path = path
         self.text = read_text(path)
         check_syntax(path, self.text)
-        self.wrapper = MetadataWrapper(cst.parse_module(self.text), unsafe_skip_copy=True)
-        self.module = self.wrapper.module
-        self._positions = None
+        self.module = cst.parse_module(self.text)
+        # Line numbers of classes and functions from `ast` (C-fast), not libcst's metadata.
+        self._lines: dict[tuple[str, ...], int] = {}
+        for top in ast.parse(self.text).body:
+            if isinstance(top, (ast.ClassDef, ast.FunctionDef)):
+                self._lines[(top.name,)] = top.lineno
+            if isinstance(top, ast.ClassDef):
+                for inner in top.body:
+                    if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self._lines[(top.name, inner.name)] = inner.lineno
 
-    def line(self, node: cst.CSTNode) -> int:
-        if self._positions is None:  # resolved once, on first use
-            self._positions = self.wrapper.resolve(PositionProvider)
-        return self._positions[node].start.line
+    def line(self, *qualname: str) -> int:
+        """Line of a top-level class/function, or of a method: line('Repo', 'method')."""
+        return self._lines.get(qualname, 0)
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
