@@ -45,7 +45,9 @@ def main() -> int:
         total_stubs += stubs
         total_seconds += best
         print(f'{fixture.name:<22}{stubs:>6}{implemented:>13}{best:>9.3f}{stubs / best:>9.1f}')
-    print(f'{"all":<22}{total_stubs:>6}{"":>13}{total_seconds:>9.3f}{total_stubs / total_seconds:>9.1f}')
+    print(
+        f'{"all":<22}{total_stubs:>6}{"":>13}{total_seconds:>9.3f}{total_stubs / total_seconds:>9.1f}'
+    )
     return 0
 
 

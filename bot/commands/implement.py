@@ -12,8 +12,12 @@ from bot.implement import ImplementResult, implement_dal
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('dir', type=Path, help='the generated DAL folder (holds repositories.py)')
-    parser.add_argument('--commit', action='store_true', help='one git commit per chunk of methods')
-    parser.add_argument('--chunk-size', type=int, default=4, choices=range(3, 6), metavar='{3,4,5}')
+    parser.add_argument(
+        '--commit', action='store_true', help='one git commit per chunk of methods'
+    )
+    parser.add_argument(
+        '--chunk-size', type=int, default=4, choices=range(3, 6), metavar='{3,4,5}'
+    )
     parser.add_argument('--author', default=None, help="commit author, 'Name <email>'")
     parser.add_argument('--json', type=Path, default=None, help='write the summary as JSON here')
 
@@ -29,10 +33,14 @@ def parse_author(value: str | None) -> tuple[str, str] | None:
 
 def summary(result: ImplementResult) -> str:
     counts = Counter(m.operation for m in result.implemented)
-    lines = [f'{result.dal}: {len(result.implemented)} implemented, {len(result.left)} left ({result.seconds:.2f}s)']
+    lines = [
+        f'{result.dal}: {len(result.implemented)} implemented, {len(result.left)} left ({result.seconds:.2f}s)'
+    ]
     lines += [f'  {op:<15} {n}' for op, n in sorted(counts.items())]
     for left in result.left:
-        lines.append(f'  left: {left.file}:{left.line} {left.owner}.{left.name} (#{left.pattern_id}): {left.reason}')
+        lines.append(
+            f'  left: {left.file}:{left.line} {left.owner}.{left.name} (#{left.pattern_id}): {left.reason}'
+        )
     for repair in result.usage_repairs:
         lines.append(f'  usage_examples.py: {repair}')
     for c in result.commits:

@@ -21,7 +21,14 @@ from bot.implement._splice import add_imports, methods_of, splice
 from bot.implement.operations import TEMPLATES
 from bot.model import Dal, Method, load_dal
 
-__all__ = ['CommitInfo', 'ImplementResult', 'ImplementedMethod', 'LeftStub', 'implement_dal', 'plan']
+__all__ = [
+    'CommitInfo',
+    'ImplementResult',
+    'ImplementedMethod',
+    'LeftStub',
+    'implement_dal',
+    'plan',
+]
 
 FILE_ORDER = ('repositories.py', 'transaction_service.py')
 
@@ -78,7 +85,9 @@ def _formatted(dal_dir: Path, modules: dict[str, cst.Module], planned: list[Plan
     """Every new method, spliced and formatted in one ruff run (chunks then only place them)."""
     methods = {}
     for file, module in modules.items():
-        mine = {(p.method.owner, p.method.name): p.rendered for p in planned if p.method.file == file}
+        mine = {
+            (p.method.owner, p.method.name): p.rendered for p in planned if p.method.file == file
+        }
         spliced = methods_of(splice(module, mine))
         methods |= {key: spliced[key] for key in mine}
     return format_methods(methods, dal_dir)
@@ -144,7 +153,9 @@ def implement_dal(
             for p in chunk
         ]
         if repo is not None:
-            info = commit_files(repo, [dal.path / f for f in new], commit_message(dal.path, root, chunk), author)
+            info = commit_files(
+                repo, [dal.path / f for f in new], commit_message(dal.path, root, chunk), author
+            )
             if info:
                 result.commits.append(info)
 
@@ -159,12 +170,12 @@ def implement_dal(
         result.usage_repairs = repairs
         result.files_written.append('usage_examples.py')
         if repo is not None:
-            message = f'dal-bot: repair usage_examples.py so every access pattern is called\n\n' + '\n'.join(
-                f'- {r}' for r in repairs
+            message = (
+                'dal-bot: repair usage_examples.py so every access pattern is called\n\n'
+                + '\n'.join(f'- {r}' for r in repairs)
             )
             info = commit_files(repo, [dal.path / 'usage_examples.py'], message, author)
             if info:
                 result.commits.append(info)
     result.seconds = time.perf_counter() - started
     return result
-

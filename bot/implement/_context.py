@@ -32,10 +32,12 @@ class Rendered:
     imports: set[tuple[str, str]] = field(default_factory=set)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(template: str) -> cst.Module:
     """A template parsed once, `{name}` placeholders standing as `__tpl_name__` names."""
-    return cst.parse_module(_PLACEHOLDER.sub(r'__tpl_\1__', textwrap.dedent(template).strip('\n') + '\n'))
+    return cst.parse_module(
+        _PLACEHOLDER.sub(r'__tpl_\1__', textwrap.dedent(template).strip('\n') + '\n')
+    )
 
 
 _PLACEHOLDER = re.compile(r'\{(\w+)\}')
@@ -81,7 +83,9 @@ class Stub:
     @property
     def table(self) -> Table | None:
         repo = self.repository
-        return self.dal.table(repo.table_name if repo else (self.entity.table if self.entity else None))
+        return self.dal.table(
+            repo.table_name if repo else (self.entity.table if self.entity else None)
+        )
 
     @property
     def entity_name(self) -> str:
@@ -107,7 +111,9 @@ class Stub:
         return [p for p in self.params if _bare(p.annotation) in names]
 
     def list_params(self) -> list[Parameter]:
-        return [p for p in self.business_params if (p.annotation or '').startswith(('list', 'List'))]
+        return [
+            p for p in self.business_params if (p.annotation or '').startswith(('list', 'List'))
+        ]
 
     # --- what the method returns -------------------------------------------------------
     @property
@@ -200,7 +206,11 @@ def bind_fields(stub: Stub, fields: list[str], used: set[str]) -> list[str]:
             used.add(aliases[f])
             continue
         owner = next(
-            (p for p in entity_params if (e := stub.dal.entity(_bare(p.annotation))) and e.field(f)),
+            (
+                p
+                for p in entity_params
+                if (e := stub.dal.entity(_bare(p.annotation))) and e.field(f)
+            ),
             None,
         )
         if owner is None:

@@ -22,11 +22,21 @@ def ruff_command() -> list[str]:
 
 def _ruff_format(source: str, dal_dir: Path) -> str:
     config = dal_dir / 'ruff.toml'
-    options = ['--config', str(config)] if config.is_file() else [
-        '--line-length', '99', '--config', "format.quote-style='single'"
-    ]
+    options = (
+        ['--config', str(config)]
+        if config.is_file()
+        else ['--line-length', '99', '--config', "format.quote-style='single'"]
+    )
     done = subprocess.run(
-        [*ruff_command(), 'format', '--no-cache', *options, '--stdin-filename', 'dal_bot_methods.py', '-'],
+        [
+            *ruff_command(),
+            'format',
+            '--no-cache',
+            *options,
+            '--stdin-filename',
+            'dal_bot_methods.py',
+            '-',
+        ],
         input=source,
         capture_output=True,
         text=True,
@@ -49,7 +59,9 @@ def format_methods(
         body=[
             cst.ClassDef(
                 name=cst.Name(owner),
-                body=cst.IndentedBlock(body=[methods[(owner, name)].with_changes(leading_lines=[])]),
+                body=cst.IndentedBlock(
+                    body=[methods[(owner, name)].with_changes(leading_lines=[])]
+                ),
                 leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if i else [],
             )
             for i, (owner, name) in enumerate(keys)

@@ -36,7 +36,9 @@ def _is_legacy(fn: cst.FunctionDef) -> bool:
     return bool(re.search(r'^\s*# try:\s*$', code, re.M))
 
 
-def _live_block(indent: str, pattern_id: str, description: str, comments: list[str], code: str) -> str:
+def _live_block(
+    indent: str, pattern_id: str, description: str, comments: list[str], code: str
+) -> str:
     """One block in the current template's form, around the old block's call."""
     try:
         block = cst.parse_statement(textwrap.dedent(code))
@@ -47,11 +49,18 @@ def _live_block(indent: str, pattern_id: str, description: str, comments: list[s
     placeholders: dict[str, cst.BaseExpression] = {}
     call = None
     for stmt in block.body.body:
-        if m.matches(stmt, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name())])])):
+        if m.matches(
+            stmt, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name())])])
+        ):
             placeholders[stmt.body[0].targets[0].target.value] = stmt.body[0].value
-        elif m.matches(stmt, m.SimpleStatementLine(body=[m.Expr(m.Call(func=m.Attribute(value=m.Attribute())))])):
+        elif m.matches(
+            stmt,
+            m.SimpleStatementLine(body=[m.Expr(m.Call(func=m.Attribute(value=m.Attribute())))]),
+        ):
             call = stmt.body[0].value
-        elif m.matches(stmt, m.SimpleStatementLine(body=[m.Assign(value=m.Call(func=m.Attribute()))])):
+        elif m.matches(
+            stmt, m.SimpleStatementLine(body=[m.Assign(value=m.Call(func=m.Attribute()))])
+        ):
             call = stmt.body[0].value
     if call is None:
         return ''
@@ -66,7 +75,7 @@ def _live_block(indent: str, pattern_id: str, description: str, comments: list[s
     lines += [
         f'    print({("🔍 Testing " + label)!r})',
         f'    result = {call_src}',
-        f"    print(f'   📊 Result: {{result}}')",
+        "    print(f'   📊 Result: {result}')",
         'except Exception as e:',
         f"    print(f'❌ Error testing Access Pattern #{pattern_id}: {{e}}')",
     ]
@@ -115,11 +124,18 @@ def uncomment_blocks(module: cst.Module, dal: Dal, repairs: list[str]) -> cst.Mo
     new_source = new_source.replace(' (Commented Out)', '').replace(
         ' (commented out by default for manual implementation)', ''
     )
-    new_source = re.sub(r"^\s*print\('(💡 Access pattern tests are commented out|   Implement the repository methods, then uncomment).*\n", '', new_source, flags=re.M)
+    new_source = re.sub(
+        r"^\s*print\('(💡 Access pattern tests are commented out|   Implement the repository methods, then uncomment).*\n",
+        '',
+        new_source,
+        flags=re.M,
+    )
     if not restored:
         return module
     new_fn = cst.parse_statement(textwrap.dedent(new_source))
-    repairs.append(f'uncommented the older template\'s pattern blocks {", ".join(restored)}; each prints its result')
+    repairs.append(
+        f"uncommented the older template's pattern blocks {', '.join(restored)}; each prints its result"
+    )
 
     class Swap(cst.CSTTransformer):
         def leave_FunctionDef(self, original, updated):

@@ -51,7 +51,9 @@ class _ReplaceBodies(cst.CSTTransformer):
         )
 
 
-def splice(module: cst.Module, bodies: dict[tuple[str, str], cst.FunctionDef | Rendered]) -> cst.Module:
+def splice(
+    module: cst.Module, bodies: dict[tuple[str, str], cst.FunctionDef | Rendered]
+) -> cst.Module:
     """Replace the body of each (class, method) with its rendered body (or formatted method)."""
     transformer = _ReplaceBodies(bodies)
     updated = module.visit(transformer)
@@ -67,9 +69,15 @@ def _imported(module: cst.Module) -> set[tuple[str, str]]:
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                if isinstance(small, cst.ImportFrom) and small.module and not isinstance(small.names, cst.ImportStar):
+                if (
+                    isinstance(small, cst.ImportFrom)
+                    and small.module
+                    and not isinstance(small.names, cst.ImportStar)
+                ):
                     mod = cst.Module(body=[]).code_for_node(small.module)
-                    found |= {(mod, cst.Module(body=[]).code_for_node(a.name)) for a in small.names}
+                    found |= {
+                        (mod, cst.Module(body=[]).code_for_node(a.name)) for a in small.names
+                    }
     return found
 
 

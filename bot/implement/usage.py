@@ -142,7 +142,9 @@ class _Values:
         if not values:
             return None
         if element.startswith(('dict', 'Dict')):
-            return '[{' + ', '.join(f'{f!r}: {v}' for f, v in zip(fields, values, strict=True)) + '}]'
+            return (
+                '[{' + ', '.join(f'{f!r}: {v}' for f, v in zip(fields, values, strict=True)) + '}]'
+            )
 
         return f'[{values[0]}]' if len(values) == 1 else f'[({", ".join(values)})]'
 
@@ -361,7 +363,9 @@ class _CallRepair(cst.CSTTransformer):
 
 def _block_pattern(stmt: cst.CSTNode, dal: Dal) -> AccessPattern | None:
     """The pattern a block tests, from its `# Access Pattern #N` comment (or its prints)."""
-    comments = ' '.join(ll.comment.value for ll in getattr(stmt, 'leading_lines', ()) if ll.comment)
+    comments = ' '.join(
+        ll.comment.value for ll in getattr(stmt, 'leading_lines', ()) if ll.comment
+    )
     hit = _BLOCK_ID.search(comments) or _BLOCK_ID.search(cst.Module(body=[]).code_for_node(stmt))
     return dal.pattern(int(hit.group(1))) if hit else None
 
@@ -420,7 +424,11 @@ class _Reorder(cst.CSTTransformer):
             if hit := re.search(r'--- Pattern #(\d+)', printed):
                 current = self.dal.pattern(int(hit.group(1)))
                 continue
-            if not isinstance(stmt, cst.Try) or current is None or current.operation != 'TransactWrite':
+            if (
+                not isinstance(stmt, cst.Try)
+                or current is None
+                or current.operation != 'TransactWrite'
+            ):
                 continue
             puts = {
                 i.entity
@@ -511,7 +519,11 @@ class _FreshKey(cst.CSTTransformer):
         field = key.fields[-1]
         args = []
         for arg in updated.args:
-            if arg.keyword and arg.keyword.value == field and isinstance(arg.value, cst.SimpleString):
+            if (
+                arg.keyword
+                and arg.keyword.value == field
+                and isinstance(arg.value, cst.SimpleString)
+            ):
                 value = arg.value.evaluated_value
                 if isinstance(value, str) and not value.endswith('-tx'):
                     arg = arg.with_changes(value=cst.SimpleString(repr(value + '-tx')))

@@ -22,7 +22,6 @@ from bot.model._code import (
 )
 from bot.model._source import ParsedModule, check_syntax, read_json, read_text
 from bot.model._types import (
-    snake,
     OPERATIONS,
     AccessPattern,
     Dal,
@@ -315,9 +314,9 @@ def _tables_from_schema(schema: dict, schema_path: Path, entities: list[Entity])
             )
         ents = [e for e in entities if e.table == name]
 
-        def attr(attr_name: str, templates) -> KeyAttribute:
+        def attr(attr_name: str, templates, table_name: str = name) -> KeyAttribute:
             return KeyAttribute(
-                name=attr_name, type=_attribute_type(entities, name, attr_name, templates)
+                name=attr_name, type=_attribute_type(entities, table_name, attr_name, templates)
             )
 
         pk = attr(config['partition_key'], [(e, e.pk) for e in ents])
@@ -328,7 +327,7 @@ def _tables_from_schema(schema: dict, schema_path: Path, entities: list[Entity])
         indexes = []
         for g in gsi_specs:
 
-            def keys(part: str, g=g) -> tuple[KeyAttribute, ...]:
+            def keys(part: str, g=g, ents=ents) -> tuple[KeyAttribute, ...]:
                 out = []
                 for pos, attr_name in enumerate(_as_list(g.get(part))):
                     templates = []
@@ -385,15 +384,15 @@ def _tables_from_code(
     for name, t in tables.items():
         ents = [e for e in entities if e.table == name]
 
-        def attr(attr_name: str, templates) -> KeyAttribute:
+        def attr(attr_name: str, templates, table_name: str = name) -> KeyAttribute:
             return KeyAttribute(
-                name=attr_name, type=_attribute_type(entities, name, attr_name, templates)
+                name=attr_name, type=_attribute_type(entities, table_name, attr_name, templates)
             )
 
         indexes = []
         for index, (pk_names, sk_names, projection, pattern) in t['indexes'].items():
 
-            def keyed(names, part, index=index):
+            def keyed(names, part, index=index, ents=ents):
                 out_keys = []
                 for pos, n in enumerate(names):
                     templates = []
@@ -401,7 +400,7 @@ def _tables_from_code(
                         ik = e.keys_for(index)
                         seq = (ik.partition if part == 'pk' else ik.sort) if ik else ()
                         templates.append(
-                            (e, seq[pos] if pos < len(seq) else KeyTemplate(text='{%s}' % n))
+                            (e, seq[pos] if pos < len(seq) else KeyTemplate(text='{' + n + '}'))
                         )
                     out_keys.append(attr(n, templates))
                 return tuple(out_keys)

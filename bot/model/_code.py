@@ -59,16 +59,16 @@ def template_of(node: cst.BaseExpression, owner: str) -> KeyTemplate | None:
             if isinstance(part, cst.FormattedStringText):
                 text += part.value
             elif isinstance(part.expression, cst.Attribute):
-                text += '{%s}' % part.expression.attr.value
+                text += '{' + part.expression.attr.value + '}'
             elif isinstance(part.expression, cst.Name):
-                text += '{%s}' % part.expression.value
+                text += '{' + part.expression.value + '}'
             else:
                 return None
         return KeyTemplate(text=text)
     if isinstance(node, cst.Attribute) and m.matches(node.value, m.Name(owner)):
-        return KeyTemplate(text='{%s}' % node.attr.value)
+        return KeyTemplate(text='{' + node.attr.value + '}')
     if isinstance(node, cst.Name) and owner == '':
-        return KeyTemplate(text='{%s}' % node.value)
+        return KeyTemplate(text='{' + node.value + '}')
     value = _string_value(node)
     return KeyTemplate(text=value) if value is not None else None
 

@@ -82,7 +82,7 @@ class KeyTemplate(Frozen):
 
     @property
     def is_single_field(self) -> bool:
-        return self.text == '{%s}' % self.fields[0] if len(self.fields) == 1 else False
+        return self.text == '{' + self.fields[0] + '}' if len(self.fields) == 1 else False
 
 
 class Field(Frozen):
@@ -157,7 +157,9 @@ class Method(Frozen):
 class FilterCondition(Frozen):
     field: str
     operator: str | None = None  # =, <>, <, <=, >, >=, between, in
-    function: str | None = None  # contains, begins_with, attribute_exists, attribute_not_exists, size
+    function: str | None = (
+        None  # contains, begins_with, attribute_exists, attribute_not_exists, size
+    )
     param: str | None = None
     param2: str | None = None
     params: tuple[str, ...] = ()

@@ -190,7 +190,11 @@ def _from_calls(
         return 'ok', f'returned {good[0].summary}'
     if returns == 'None' and not is_stub and all(c.result == 'None' for c in calls):
         return 'ok', 'returned None, as its signature declares (-> None)'
-    if operation in _WRITES_RETURNING_NONE and not is_stub and all(c.result == 'None' for c in calls):
+    if (
+        operation in _WRITES_RETURNING_NONE
+        and not is_stub
+        and all(c.result == 'None' for c in calls)
+    ):
         return 'ok', f'{operation} completed (returns None)'
     stub = ' (the method is still a stub)' if is_stub else ''
     return 'empty', f'returned {calls[-1].result}{stub}'

@@ -106,14 +106,14 @@ def test_older_template_blocks_come_back_and_report_their_result(implemented):
     assert any('uncommented' in r for r in result.usage_repairs)
     # main() keeps what it had: the older template has no safety check, and none is added.
     original = (FIXTURES / 'legacy_blog/generated_dal/usage_examples.py').read_text()
-    assert text[text.index('def main'):] == original[original.index('def main'):]
+    assert text[text.index('def main') :] == original[original.index('def main') :]
 
 
 def test_usage_safety_check_is_untouched(implemented):
     dal, _ = implemented('ecommerce')
     original = (FIXTURES / 'ecommerce/generated_dal/usage_examples.py').read_text()
     text = (dal / 'usage_examples.py').read_text()
-    assert text[text.index('def main'):] == original[original.index('def main'):]
+    assert text[text.index('def main') :] == original[original.index('def main') :]
 
 
 def test_call_missing_the_related_entity_is_repaired(implemented):
@@ -130,7 +130,12 @@ def _cli(*args, cwd=None):
 
 
 def test_cli_exit_codes_and_summary(tmp_path):
-    done = _cli('implement', str(copy_fixture('shop_example', tmp_path)), '--json', str(tmp_path / 's.json'))
+    done = _cli(
+        'implement',
+        str(copy_fixture('shop_example', tmp_path)),
+        '--json',
+        str(tmp_path / 's.json'),
+    )
     assert done.returncode == 0, done.stderr
     assert '10 implemented, 0 left' in done.stdout
     assert (tmp_path / 's.json').read_text().count('"operation"') == 10
@@ -158,7 +163,9 @@ def _snapshot(root):
             'entities.py:2: not valid UTF-8',
         ),
         (
-            lambda d: (d / 'access_pattern_mapping.json').write_text('{"access_pattern_mapping": {'),
+            lambda d: (d / 'access_pattern_mapping.json').write_text(
+                '{"access_pattern_mapping": {'
+            ),
             'access_pattern_mapping.json:1: invalid JSON',
         ),
     ],

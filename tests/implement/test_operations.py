@@ -42,8 +42,15 @@ def dal(implemented, moto_server, dynamodb_client, monkeypatch, request):
 
 def _score(entities, n: int, **overrides):
     values = dict(
-        player_id='p1', game_id='space', achieved_at=f'2024-05-0{n}', region='eu', mode='ranked',
-        score=100 * n, match_id='m1', kills=n, deaths=10 - n,
+        player_id='p1',
+        game_id='space',
+        achieved_at=f'2024-05-0{n}',
+        region='eu',
+        mode='ranked',
+        score=100 * n,
+        match_id='m1',
+        kills=n,
+        deaths=10 - n,
     )
     return entities.Score(**(values | overrides))
 
@@ -88,7 +95,10 @@ def test_keys_only_index_returns_dicts_and_batch_calls_round_trip(dal):
     assert all(isinstance(item, dict) for item in keys_only)
     assert sorted(int(item['score']) for item in keys_only) == [100, 200]
     fetched = repo.batch_get_scores(
-        [{'player_id': s.player_id, 'game_id': s.game_id, 'achieved_at': s.achieved_at} for s in scores]
+        [
+            {'player_id': s.player_id, 'game_id': s.game_id, 'achieved_at': s.achieved_at}
+            for s in scores
+        ]
     )
     assert sorted(s.score for s in fetched) == [100, 200, 300]
     assert repo.batch_get_scores([]) == []
@@ -104,7 +114,13 @@ def test_scan_filters_and_update_and_delete(dal):
 
     players = dal['repositories'].PlayerRepository()
     player = dal['entities'].Player(
-        player_id='p9', display_name='Nine', region='eu', platform='pc', level=3, xp=10, country='PT'
+        player_id='p9',
+        display_name='Nine',
+        region='eu',
+        platform='pc',
+        level=3,
+        xp=10,
+        country='PT',
     )
     players.save_player(player)
     updated = players.grant_xp('p9', 500)
@@ -116,8 +132,13 @@ def test_scan_filters_and_update_and_delete(dal):
 
 def _product(entities, product_id: str, discount: str, **overrides):
     values = dict(
-        product_id=product_id, name=product_id, category='audio', brand='acme',
-        price=Decimal('10'), discount_pct=Decimal(discount), stock=3,
+        product_id=product_id,
+        name=product_id,
+        category='audio',
+        brand='acme',
+        price=Decimal('10'),
+        discount_pct=Decimal(discount),
+        stock=3,
     )
     return entities.Product(**(values | overrides))
 
@@ -128,7 +149,10 @@ def test_string_range_parameter_on_numeric_key_is_sent_as_number_or_rejected(dal
     for pid, discount in (('a', '5'), ('b', '15.5'), ('c', '30')):
         repo.put_product(_product(dal['entities'], pid, discount))
     found, _ = repo.discounted_products_of_brand('acme', '15.5')
-    assert sorted(p['product_id'] if isinstance(p, dict) else p.product_id for p in found) == ['b', 'c']
+    assert sorted(p['product_id'] if isinstance(p, dict) else p.product_id for p in found) == [
+        'b',
+        'c',
+    ]
     with pytest.raises(ValueError, match="min_discount must be a number, got 'lots'"):
         repo.discounted_products_of_brand('acme', 'lots')
 
@@ -141,8 +165,13 @@ def test_transact_write_is_all_or_nothing_and_transact_get_reads_both(dal, dynam
     dal['repositories'].ProductRepository().put_product(_product(entities, 'prod-1', '0'))
     service = dal['transaction_service'].TransactionService(boto3.resource('dynamodb'))
     order = entities.Order(
-        customer_id='c1', placed_at='2024-06-01', order_id='o1', status='PLACED',
-        total=Decimal('20'), currency='EUR', item_count=2,
+        customer_id='c1',
+        placed_at='2024-06-01',
+        order_id='o1',
+        status='PLACED',
+        total=Decimal('20'),
+        currency='EUR',
+        item_count=2,
     )
     assert service.checkout_cart_line(order, 'prod-1', 1) is True
     with pytest.raises(RuntimeError, match='ConditionalCheckFailed'):

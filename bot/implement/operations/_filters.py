@@ -38,22 +38,33 @@ def parse_filter_text(text: str) -> FilterExpression:
             raise Unmappable(f'filter condition not understood: {part!r}')
         g = hit.groupdict()
         if g['fn']:
-            conditions.append(FilterCondition(field=g['fn_field'], function=g['fn'], param=g['fn_param']))
+            conditions.append(
+                FilterCondition(field=g['fn_field'], function=g['fn'], param=g['fn_param'])
+            )
         elif g['ex']:
             conditions.append(FilterCondition(field=g['ex_field'], function=g['ex']))
         elif g['size_field']:
             conditions.append(
-                FilterCondition(field=g['size_field'], function='size', operator=g['size_op'], param=g['size_param'])
+                FilterCondition(
+                    field=g['size_field'],
+                    function='size',
+                    operator=g['size_op'],
+                    param=g['size_param'],
+                )
             )
         elif g['bt_field']:
             conditions.append(
-                FilterCondition(field=g['bt_field'], operator='between', param=g['lo'], param2=g['hi'])
+                FilterCondition(
+                    field=g['bt_field'], operator='between', param=g['lo'], param2=g['hi']
+                )
             )
         elif g['in_field']:
             params = tuple(p.strip().lstrip(':') for p in g['in_params'].split(','))
             conditions.append(FilterCondition(field=g['in_field'], operator='in', params=params))
         else:
-            conditions.append(FilterCondition(field=g['field'], operator=g['op'], param=g['param']))
+            conditions.append(
+                FilterCondition(field=g['field'], operator=g['op'], param=g['param'])
+            )
     return FilterExpression(conditions=tuple(conditions), logical_operator=logical)
 
 
@@ -66,7 +77,7 @@ def pattern_filter(stub: Stub) -> FilterExpression | None:
 
 def filter_params(flt: FilterExpression | None) -> set[str]:
     names: set[str] = set()
-    for c in (flt.conditions if flt else ()):
+    for c in flt.conditions if flt else ():
         names.update(p for p in (c.param, c.param2, *c.params) if p)
     return names
 
@@ -93,9 +104,15 @@ def filter_condition(stub: Stub, flt: FilterExpression, out: Rendered) -> str:
     for c in flt.conditions:
         attr = f'Attr({literal(c.field)})'
         if c.function in ('attribute_exists', 'attribute_not_exists'):
-            parts.append(f'{attr}.{"exists" if c.function == "attribute_exists" else "not_exists"}()')
+            parts.append(
+                f'{attr}.{"exists" if c.function == "attribute_exists" else "not_exists"}()'
+            )
         elif c.function in ('contains', 'begins_with'):
-            parts.append(f'{attr}.{c.function}({c.param})' if stub.method.parameter(c.param) else _missing(c.param))
+            parts.append(
+                f'{attr}.{c.function}({c.param})'
+                if stub.method.parameter(c.param)
+                else _missing(c.param)
+            )
         elif c.function == 'size':
             op = _COMPARE.get(c.operator or '')
             if c.operator == 'between':

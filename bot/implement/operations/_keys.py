@@ -85,7 +85,7 @@ def sort_condition(
     if rc is None and not params:
         template = templates[0] if templates else None
         if template is not None and template.literal_prefix and template.fields:
-            return f"Key({attr_source[0]}).begins_with({literal(template.literal_prefix)})"
+            return f'Key({attr_source[0]}).begins_with({literal(template.literal_prefix)})'
         if template is not None and not template.fields and template.text:
             return f'Key({attr_source[0]}).eq({literal(template.text)})'
         return None
@@ -128,7 +128,9 @@ def index_partition(
     table = stub.table
     index = table.index(index_name) if table else None
     if index is None:
-        raise Unmappable(f'index {index_name!r} is not defined for table {table.name if table else "?"}')
+        raise Unmappable(
+            f'index {index_name!r} is not defined for table {table.name if table else "?"}'
+        )
     keys = entity.keys_for(index_name)
     if keys is None or not keys.partition:
         raise Unmappable(f'{entity.name} has no key templates for index {index_name!r}')

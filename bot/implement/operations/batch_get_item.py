@@ -39,7 +39,11 @@ def render(stub: Stub) -> Rendered:
         loop = fields[0] if len(fields) == 1 else ', '.join(fields)
         pk = f'{name}.build_pk_for_lookup({", ".join(pk_fields)})'
         sk = f'{name}.build_sk_for_lookup({", ".join(sk_fields)})'
-    key = f'{{self.pkey_name: {pk}, self.skey_name: {sk}}}' if has_sk else f'{{self.pkey_name: {pk}}}'
+    key = (
+        f'{{self.pkey_name: {pk}, self.skey_name: {sk}}}'
+        if has_sk
+        else f'{{self.pkey_name: {pk}}}'
+    )
     body = statements(f'keys = [{key} for {loop} in {{source}}]', source=source)
     body += statements(
         """

@@ -24,4 +24,3 @@ def render(stub: Stub) -> Rendered:
     else:
         raise Unmappable(f'GetItem returning {stub.method.returns!r}')
     return Rendered(body=body)
-

@@ -46,7 +46,9 @@ def render(stub: Stub) -> Rendered:
         attr_source = ['self.skey_name']
 
     rest = [p.name for p in stub.business_params if p.name not in used and p.name not in bound]
-    rest = [p for p in rest if not stub.method.parameter(p).default or stub.pattern.range_condition]
+    rest = [
+        p for p in rest if not stub.method.parameter(p).default or stub.pattern.range_condition
+    ]
     entity_args = {p.name for p in stub.entity_params()}
     rest = [p for p in rest if p not in entity_args]
     sort = sort_condition(stub, sort_attrs, sort_templates, rest, attr_source, out)
@@ -68,7 +70,9 @@ if exclusive_start_key:
 """
         )
     where = f' on {index_name}' if index_name else ''
-    out.body += wrapped_call('response', 'self.table.query(**query_params)', f'Query{where} failed for {name}')
+    out.body += wrapped_call(
+        'response', 'self.table.query(**query_params)', f'Query{where} failed for {name}'
+    )
     out.body += page_result(stub)
     return out
 

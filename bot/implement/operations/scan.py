@@ -45,7 +45,9 @@ if exclusive_start_key:
     scan_params['ExclusiveStartKey'] = exclusive_start_key
 """
         )
-    out.body += wrapped_call('response', 'self.table.scan(**scan_params)', f'Scan failed for {name}')
+    out.body += wrapped_call(
+        'response', 'self.table.scan(**scan_params)', f'Scan failed for {name}'
+    )
     out.body += page_result(stub)
     return out
 

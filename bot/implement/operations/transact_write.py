@@ -96,5 +96,7 @@ def _condition_params(stub: Stub, condition: str | None) -> list[str]:
     names = sorted(set(re.findall(r':(\w+)', condition or '')))
     for name in names:
         if not stub.has_param(name):
-            raise Unmappable(f'condition {condition!r} needs a value for :{name}, which no parameter gives')
+            raise Unmappable(
+                f'condition {condition!r} needs a value for :{name}, which no parameter gives'
+            )
     return names

@@ -47,25 +47,42 @@ def render(stub: Stub) -> Rendered:
         elif p.annotation and p.annotation.split('[')[0] in ('dict', 'Dict'):
             dict_param = p.name
         elif p.annotation and p.annotation.strip('\'"') == name and p.name not in used:
-            sets += [(f.name, f'{p.name}.{f.name}') for f in entity.fields if f.name not in key_fields]
+            sets += [
+                (f.name, f'{p.name}.{f.name}') for f in entity.fields if f.name not in key_fields
+            ]
         elif p.name not in key_fields:
             ignored.append(p.name)
     if not sets and dict_param is None:
         whole = stub.entity_params(name)
         if whole and whole[0].name in used:
             # The entity gave the key; its other fields are the new values.
-            sets = [(f.name, f'{whole[0].name}.{f.name}') for f in entity.fields if f.name not in key_fields]
+            sets = [
+                (f.name, f'{whole[0].name}.{f.name}')
+                for f in entity.fields
+                if f.name not in key_fields
+            ]
     if not sets and dict_param is None:
         raise Unmappable(
             f'UpdateItem has no value to SET: parameters {ignored or "(none)"} match no field of {name}'
         )
 
-    assignments = [f'#{f} = :{f}' for f, _ in sets] + ['#version = if_not_exists(#version, :zero) + :one']
+    assignments = [f'#{f} = :{f}' for f, _ in sets] + [
+        '#version = if_not_exists(#version, :zero) + :one'
+    ]
     names = {f'#{f}': f for f, _ in sets} | {'#version': 'version', '#pk': '__PKEY__'}
-    names_src = '{' + ', '.join(
-        f'{literal(k)}: {"self.pkey_name" if v == "__PKEY__" else literal(v)}' for k, v in names.items()
-    ) + '}'
-    values_src = '{' + ', '.join([f'{literal(":" + f)}: {v}' for f, v in sets] + ["':zero': 0", "':one': 1"]) + '}'
+    names_src = (
+        '{'
+        + ', '.join(
+            f'{literal(k)}: {"self.pkey_name" if v == "__PKEY__" else literal(v)}'
+            for k, v in names.items()
+        )
+        + '}'
+    )
+    values_src = (
+        '{'
+        + ', '.join([f'{literal(":" + f)}: {v}' for f, v in sets] + ["':zero': 0", "':one': 1"])
+        + '}'
+    )
     out.body += statements('update_expression = {v}', v=literal('SET ' + ', '.join(assignments)))
     out.body += statements('names = {v}', v=names_src)
     out.body += statements('values = {v}', v=values_src)
@@ -80,7 +97,11 @@ for field_name, value in {d}.items():
             d=dict_param,
         )
         out.imports |= NUMBER_IMPORTS
-    missing = 'return None' if stub.returns.endswith('|None') else f"raise RuntimeError({literal(name + ' not found: ')} + str(key)) from e"
+    missing = (
+        'return None'
+        if stub.returns.endswith('|None')
+        else f'raise RuntimeError({literal(name + " not found: ")} + str(key)) from e'
+    )
     out.body += statements('key = {v}', v=key)
     out.body += statements(
         f"""
