@@ -15,6 +15,7 @@ An open PR for the branch is updated (title, body), never duplicated. `dry_run` 
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from bot.discover import find_dals
@@ -111,10 +112,8 @@ def run_sweep(ctx: Context) -> int:
                 )
         finally:
             gitops.restore(repo, start_ref, start_sha)
-            try:
+            with contextlib.suppress(Exception):  # best-effort cleanup of the scan branch
                 repo.git.branch('-D', f'{BRANCH_PREFIX}_scan')
-            except Exception:  # noqa: BLE001 - best effort cleanup
-                pass
     report.head_sha = default_sha
     markdown = _summary(report)
     return steps.finish(ctx, report, markdown)

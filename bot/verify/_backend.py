@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import selectors
@@ -86,7 +87,7 @@ class EmbeddedMoto:
 
         class Quiet(WSGIRequestHandler):
             def log(self, type: str, message: str, *args) -> None:  # noqa: A002
-                pass
+                """Silent: a line per request would drown the script's own output."""
 
         if self.port:
             with socket.socket() as s:
@@ -182,12 +183,10 @@ class TcpForwarder:
                         continue
                     selector.unregister(source)
                     open_sides -= 1
-                    try:
+                    with contextlib.suppress(OSError):
                         sink.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
         except OSError:
-            pass
+            return  # a side reset the connection: the finally below closes both
         finally:
             selector.close()
             for s in (client, upstream):
@@ -200,10 +199,8 @@ class TcpForwarder:
         self._listener.close()
         with self._lock:
             for s in list(self._sockets):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
         for thread in self._threads:
             thread.join(timeout=2)
 
