@@ -134,7 +134,8 @@ def implement_dal(
     }
 
     formatted = _formatted(dal.path, modules, planned)
-    for chunk in chunks(planned, chunk_size):
+    # Chunks exist for the commits; without --commit the files are written once, whole.
+    for chunk in chunks(planned, chunk_size) if repo is not None else [planned]:
         new = _apply_chunk(dal.path, modules, formatted, chunk)
         for file, (module, code) in new.items():
             write_atomic(dal.path / file, code)
