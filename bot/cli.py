@@ -17,19 +17,25 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command is listed; only the one being run is imported (libcst, PyGithub and
+    gitpython cost most of a second to import)."""
     parser = argparse.ArgumentParser(prog='dal-bot', description=__doc__)
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f'bot.commands.{name}')
         command = sub.add_parser(name, help=help_text, description=help_text)
-        module.configure(command)
-        command.set_defaults(handler=module.run)
+        if only is None or name == only:  # None: all (for tools that inspect the parser)
+            module = importlib.import_module(f'bot.commands.{name}')
+            module.configure(command)
+            command.set_defaults(handler=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith('-')), None)
+    # No command (or an unknown one): argparse prints the list or the error, nothing imported.
+    args = build_parser(chosen if chosen in COMMANDS else '').parse_args(argv)
     try:
         return args.handler(args)
     except BadInput as e:
