@@ -61,6 +61,11 @@ def statements(template: str, **values: str | cst.CSTNode) -> list[cst.BaseState
     return list(_template(template).visit(_Fill(nodes)).body)
 
 
+def nest(block: cst.BaseCompoundStatement, body: list[cst.BaseStatement]):
+    """The compound statement of a template (`with ...:`, `try: ...`) around these statements."""
+    return block.with_changes(body=block.body.with_changes(body=body))
+
+
 def literal(value: object) -> str:
     """Source for a constant: single-quoted like the generator's ruff config."""
     return repr(value)

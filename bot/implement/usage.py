@@ -538,4 +538,4 @@ class _FreshKey(cst.CSTTransformer):
         return updated.with_changes(args=args)
 
 
-__all__ = ['repair_usage', 'snake']
+__all__ = ['repair_usage']

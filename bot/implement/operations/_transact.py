@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.implement._context import Stub, Unmappable, bind_fields, literal
 from bot.model import Entity, Table, TransactionItem
+from bot.model._types import snake
 
 
 def parts(stub: Stub, item: TransactionItem) -> tuple[Entity, Table]:
@@ -41,8 +42,6 @@ def key_source(stub: Stub, entity: Entity, table: Table, used: set[str]) -> str:
 
 
 def snake_entity(entity: Entity) -> str:
-    from bot.model._types import snake
-
     return snake(entity.name)
 
 

@@ -9,6 +9,7 @@ from bot.implement._context import (
     Stub,
     Unmappable,
     client_error,
+    nest,
     statements,
 )
 from bot.implement.operations._items import item_statements
@@ -25,22 +26,20 @@ def render(stub: Stub) -> Rendered:
         raise Unmappable(f'BatchWriteItem over {lists[0].annotation!r}: not {name} entities')
     # The generator annotates some of these lists as list[str]; its usage example and its
     # hint both pass entities, and a string cannot be written as an item.
-    loop_var = 'entity'
-    put = item_statements(stub, stub.entity, loop_var, 'item', stub.table, in_repository=True)
-    put_src = '\n'.join('            ' + _code(s) for s in put)
-    body = statements(
-        f"""
+    put = item_statements(stub, stub.entity, 'entity', 'item', stub.table, in_repository=True)
+    (loop,) = statements('for entity in {source}:\n    batch.put_item(Item=item)', source=source)
+    loop = nest(loop, [*put, *loop.body.body])
+    (writer,) = statements('with self.table.batch_writer() as batch:\n    ...')
+    (guard,) = statements(
+        """
 try:
-    with self.table.batch_writer() as batch:
-        for {loop_var} in {{source}}:
-{put_src}
-            batch.put_item(Item=item)
+    ...
 except ClientError as e:
-    raise RuntimeError({{message}}) from e
+    raise RuntimeError({message}) from e
 """,
-        source=source,
         message=client_error(f'BatchWriteItem failed for {name}'),
     )
+    body = [nest(guard, [nest(writer, [loop])])]
     if stub.returns_bool():
         body += statements('return True')
     elif stub.returns.startswith('list'):
@@ -50,9 +49,3 @@ except ClientError as e:
     elif not stub.returns.endswith('|None') and stub.returns != 'None':
         raise Unmappable(f'BatchWriteItem returning {stub.method.returns!r}')
     return Rendered(body=body, imports={CLIENT_ERROR_IMPORT})
-
-
-def _code(node) -> str:
-    import libcst as cst
-
-    return cst.Module(body=[node]).code.rstrip('\n')

@@ -15,6 +15,7 @@ from bot.implement._context import (
     Unmappable,
     client_error,
     literal,
+    nest,
     statements,
     to_number,
 )
@@ -97,14 +98,19 @@ for field_name, value in {d}.items():
             d=dict_param,
         )
         out.imports |= NUMBER_IMPORTS
+    # The item must exist: an update never creates a half item. Missing -> None when the
+    # signature allows it, else an error naming the key.
     missing = (
-        'return None'
+        statements('return None')
         if stub.returns.endswith('|None')
-        else f'raise RuntimeError({literal(name + " not found: ")} + str(key)) from e'
+        else statements(
+            'raise RuntimeError({message} + str(key)) from e',
+            message=literal(f'{name} not found: '),
+        )
     )
     out.body += statements('key = {v}', v=key)
-    out.body += statements(
-        f"""
+    (call,) = statements(
+        """
 try:
     response = self.table.update_item(
         Key=key,
@@ -116,11 +122,14 @@ try:
     )
 except ClientError as e:
     if e.response['Error']['Code'] == 'ConditionalCheckFailedException':
-        {missing}
-    raise RuntimeError({{message}}) from e
+        ...
+    raise RuntimeError({message}) from e
 """,
         message=client_error(f'UpdateItem failed for {name}'),
     )
+    handler = call.handlers[0]
+    check = nest(handler.body.body[0], missing)
+    out.body.append(call.with_changes(handlers=[nest(handler, [check, *handler.body.body[1:]])]))
     if stub.returns_bool():
         out.body += statements('return True')
     elif stub.returns_entity() or stub.returns.endswith('|None'):
