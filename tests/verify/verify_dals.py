@@ -1,4 +1,8 @@
-"""Hand-implemented copies of fixture DALs for the verify tests (until bot.implement lands)."""
+"""Hand-implemented copies of fixture DALs for the verify tests.
+
+Written by hand on purpose: the verify tests judge the verifier, so they must not depend on
+what `implement` writes (tests/implement/test_implement_then_verify.py covers the two together).
+"""
 
 from __future__ import annotations
 
