@@ -179,3 +179,22 @@ def test_transact_write_is_all_or_nothing_and_transact_get_reads_both(dal, dynam
     both = service.get_order_and_product('c1', '2024-06-01', 'o1', 'prod-1')
     assert both['order'].order_id == 'o1'
     assert both['product'].stock == 1  # the first transaction's update, not the second's
+
+
+@pytest.mark.parametrize('dal', ['iot_telemetry'], indirect=True)
+def test_one_item_under_an_upper_bound_is_the_nearest_one(dal):
+    repo = dal['repositories'].ReadingRepository()
+    for ts in (100, 200, 300):
+        repo.create_reading(
+            dal['entities'].Reading(
+                device_id='d1',
+                ts=ts,
+                site_id='s1',
+                temperature=Decimal('20.5'),
+                humidity=Decimal('40'),
+                battery_pct=90,
+                status='OK',
+            )
+        )
+    assert repo.latest_reading_before('d1', 250).ts == 200
+    assert repo.latest_reading_before('d1', 100) is None

@@ -9,6 +9,7 @@ from bot.implement._context import (
     Unmappable,
     bind_fields,
     literal,
+    nest,
     statements,
     wrapped_call,
 )
@@ -59,6 +60,11 @@ def render(stub: Stub) -> Rendered:
         params.insert(0, f"'IndexName': {literal(index_name)}")
     if stub.has_param('limit'):
         params.append("'Limit': limit")
+    if stub.pattern.range_condition in ('<', '<=') and not stub.returns.startswith(
+        ('list', 'tuple')
+    ):
+        # One item from an upper-bounded range: the one nearest the bound ("latest before").
+        params.append("'ScanIndexForward': False")
     if flt is not None:
         params.append(f"'FilterExpression': {filter_condition(stub, flt, out)}")
     out.body += statements('query_params = {v}', v='{' + ', '.join(params) + '}')
@@ -70,25 +76,44 @@ if exclusive_start_key:
 """
         )
     where = f' on {index_name}' if index_name else ''
-    out.body += wrapped_call(
-        'response', 'self.table.query(**query_params)', f'Query{where} failed for {name}'
+    out.body += read_pages(
+        stub, 'self.table.query(**query_params)', 'query_params', f'Query{where} failed for {name}'
     )
-    out.body += page_result(stub)
     return out
 
 
-def page_result(stub: Stub) -> list:
-    """Return what the signature promises: a page tuple, a list, or one item."""
+def read_pages(stub: Stub, call: str, params: str, what: str) -> list:
+    """Call, then return what the signature promises: the page (the caller pages on with
+    `exclusive_start_key`), or, for a list or a single item, every page until done."""
     skip = 'skip_invalid_items' if stub.has_param('skip_invalid_items') else 'True'
     parse = (
         'self._parse_query_response_raw(response)'
         if stub.returns_dicts()
         else f'self._parse_query_response(response, {skip})'
     )
-    if stub.returns_page():
-        return statements('return {v}', v=parse)
-    if stub.returns.startswith('list'):
-        return statements('items, _ = {v}\nreturn items', v=parse)
-    if stub.returns_entity() or stub.returns.endswith('|None'):
-        return statements('items, _ = {v}\nreturn items[0] if items else None', v=parse)
-    raise Unmappable(f'a query returning {stub.method.returns!r}')
+    single = not stub.returns.startswith('list') and (
+        stub.returns_entity() or stub.returns.endswith('|None')
+    )
+    if not (stub.returns_page() or stub.returns.startswith('list') or single):
+        raise Unmappable(f'a {what.split()[0]} returning {stub.method.returns!r}')
+    if stub.returns_page() or stub.has_param('exclusive_start_key'):
+        body = wrapped_call('response', call, what)
+        if stub.returns_page():
+            return body + statements('return {v}', v=parse)
+        done = 'return items[0] if items else None' if single else 'return items'
+        return body + statements('items, _ = {v}', v=parse) + statements(done)
+    (loop,) = statements(
+        f"""
+while True:
+    page, last_key = {{parse}}
+    items.extend(page)
+    if {'items or ' if single else ''}last_key is None:
+        break
+    {{params}}['ExclusiveStartKey'] = last_key
+""",
+        parse=parse,
+        params=params,
+    )
+    loop = nest(loop, [*wrapped_call('response', call, what), *loop.body.body])
+    done = 'return items[0] if items else None' if single else 'return items'
+    return [*statements('items = []'), loop, *statements(done)]

@@ -9,10 +9,9 @@ from bot.implement._context import (
     Unmappable,
     literal,
     statements,
-    wrapped_call,
 )
 from bot.implement.operations._filters import filter_condition, filter_params, pattern_filter
-from bot.implement.operations.query import page_result
+from bot.implement.operations.query import read_pages
 
 
 def render(stub: Stub) -> Rendered:
@@ -45,10 +44,9 @@ if exclusive_start_key:
     scan_params['ExclusiveStartKey'] = exclusive_start_key
 """
         )
-    out.body += wrapped_call(
-        'response', 'self.table.scan(**scan_params)', f'Scan failed for {name}'
+    out.body += read_pages(
+        stub, 'self.table.scan(**scan_params)', 'scan_params', f'Scan failed for {name}'
     )
-    out.body += page_result(stub)
     return out
 
 
