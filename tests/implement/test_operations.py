@@ -3,6 +3,7 @@ index and range it reads by, pagination across pages, errors it raises."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from decimal import Decimal
@@ -15,29 +16,36 @@ from bot.verify._tables import create_tables, drop_tables, tables_of
 DAL_MODULES = ('base_repository', 'entities', 'repositories', 'transaction_service')
 
 
-@pytest.fixture
-def dal(implemented, moto_server, dynamodb_client, monkeypatch, request):
-    """The implemented fixture's modules imported from its folder, on fresh tables."""
-    name = request.param
-    path, _ = implemented(name)
+@contextlib.contextmanager
+def imported(path, endpoint, client, monkeypatch):
+    """The DAL's modules imported from its folder, talking to `endpoint`, on fresh tables."""
     for key, value in {
-        'AWS_ENDPOINT_URL_DYNAMODB': moto_server,
+        'AWS_ENDPOINT_URL_DYNAMODB': endpoint,
         'AWS_ACCESS_KEY_ID': 'testing',
         'AWS_SECRET_ACCESS_KEY': 'testing',
         'AWS_DEFAULT_REGION': 'us-east-1',
     }.items():
         monkeypatch.setenv(key, value)
     tables = tables_of(load_dal(path))
-    drop_tables(dynamodb_client, [t.name for t in tables])
-    create_tables(dynamodb_client, tables)
+    drop_tables(client, [t.name for t in tables])
+    create_tables(client, tables)
     monkeypatch.syspath_prepend(str(path))
     for module in DAL_MODULES:
         sys.modules.pop(module, None)
-    modules = {m: importlib.import_module(m) for m in DAL_MODULES if (path / f'{m}.py').exists()}
-    yield modules
-    for module in DAL_MODULES:
-        sys.modules.pop(module, None)
-    drop_tables(dynamodb_client, [t.name for t in tables])
+    try:
+        yield {m: importlib.import_module(m) for m in DAL_MODULES if (path / f'{m}.py').exists()}
+    finally:
+        for module in DAL_MODULES:
+            sys.modules.pop(module, None)
+        drop_tables(client, [t.name for t in tables])
+
+
+@pytest.fixture
+def dal(implemented, moto_server, dynamodb_client, monkeypatch, request):
+    """The implemented fixture (by name, via indirect parametrize), imported on fresh tables."""
+    path, _ = implemented(request.param)
+    with imported(path, moto_server, dynamodb_client, monkeypatch) as modules:
+        yield modules
 
 
 def _score(entities, n: int, **overrides):
@@ -198,3 +206,70 @@ def test_one_item_under_an_upper_bound_is_the_nearest_one(dal):
         )
     assert repo.latest_reading_before('d1', 250).ts == 200
     assert repo.latest_reading_before('d1', 100) is None
+
+
+EXTRA_STUBS = '''
+    def orders_on_date(self, customer_id: str, order_date: str) -> list[Order]:
+        """Orders of a customer on one date"""
+        # TODO: Implement Access Pattern #90
+        # Operation: Query | Index: Main Table
+        pass
+
+    def order_exactly(self, customer_id: str, order_date: str, order_id: str) -> Order | None:
+        """One order by its full key, as a query"""
+        # TODO: Implement Access Pattern #91
+        # Operation: Query | Index: Main Table
+        pass
+
+    def orders_with_note(self, customer_id: str, note: str) -> list[Order]:
+        """Orders carrying a note (no such key or filter: cannot be mapped)"""
+        # TODO: Implement Access Pattern #92
+        # Operation: Query | Index: Main Table
+        pass
+'''
+
+
+@pytest.fixture
+def shop_with_extra_stubs(tmp_path, moto_server, dynamodb_client, monkeypatch):
+    """shop_example plus stubs whose sort-key parameters are named after the key's fields."""
+    from .conftest import copy_fixture
+
+    path = copy_fixture('shop_example', tmp_path)
+    repositories = path / 'repositories.py'
+    text = repositories.read_text()
+    anchor = 'class OrderRepository(BaseRepository[Order]):'
+    start = text.index(anchor)
+    end = text.index('\n\n\nclass ', start) if '\n\n\nclass ' in text[start:] else len(text)
+    repositories.write_text(text[:end].rstrip('\n') + '\n' + EXTRA_STUBS + text[end:])
+    return path
+
+
+def test_sort_key_fields_by_name_become_key_conditions(
+    shop_with_extra_stubs, dynamodb_client, moto_server, monkeypatch
+):
+    from bot.implement import implement_dal
+
+    result = implement_dal(shop_with_extra_stubs)
+    left = {s.name: s.reason for s in result.left}
+    assert set(left) == {'orders_with_note'}
+    assert 'neither key fields nor filter values' in left['orders_with_note']
+    text = (shop_with_extra_stubs / 'repositories.py').read_text()
+    assert "begins_with(f'ORDER#{order_date}#')" in text
+    assert "eq(f'ORDER#{order_date}#{order_id}')" in text
+    with imported(shop_with_extra_stubs, moto_server, dynamodb_client, monkeypatch) as dal:
+        repo = dal['repositories'].OrderRepository()
+        for date, oid in (('2024-05-01', 'a'), ('2024-05-01', 'b'), ('2024-05-011', 'c')):
+            repo.create_order(
+                dal['entities'].Order(
+                    customer_id='c1',
+                    order_date=date,
+                    order_id=oid,
+                    status='NEW',
+                    total=Decimal('1'),
+                    item_count=1,
+                )
+            )
+        # the '#' after the date keeps 2024-05-011 out of 2024-05-01
+        assert sorted(o.order_id for o in repo.orders_on_date('c1', '2024-05-01')) == ['a', 'b']
+        assert repo.order_exactly('c1', '2024-05-01', 'b').order_id == 'b'
+        assert repo.order_exactly('c1', '2024-05-01', 'z') is None

@@ -90,8 +90,8 @@ def sort_condition(
             return f'Key({attr_source[0]}).eq({literal(template.text)})'
         return None
     if rc is None:
-        needed = 1  # equality on the parameters given
-    eq_count = len(params) - needed if rc else len(params) - 1
+        return _sort_by_name(stub, attrs, templates, params, attr_source, out)
+    eq_count = len(params) - needed
     if eq_count < 0 or eq_count + 1 > len(attrs):
         raise Unmappable(
             f'{len(params)} sort-key parameter(s) {params} do not fit {len(attrs)} sort attribute(s)'
@@ -105,7 +105,6 @@ def sort_condition(
     t = templates[i] if i < len(templates) else None
     values = [_sort_value(stub, attrs[i], t, p, out) for p in params[eq_count:]]
     op = {
-        None: 'eq',
         'begins_with': 'begins_with',
         'between': 'between',
         '>': 'gt',
@@ -117,6 +116,43 @@ def sort_condition(
         raise Unmappable(f'begins_with on numeric sort key {attrs[i].name!r}')
     parts.append(f'Key({attr_source[i]}).{op}({", ".join(values)})')
     return ' & '.join(parts)
+
+
+def _sort_by_name(
+    stub: Stub,
+    attrs: tuple[KeyAttribute, ...],
+    templates: tuple[KeyTemplate, ...],
+    params: list[str],
+    attr_source: list[str],
+    out: Rendered,
+) -> str:
+    """No range condition, yet parameters left: they must be the sort key's own fields, by
+    name. All of a template's fields -> equality; its leading fields -> `begins_with` the key
+    up to them. Anything else is not a key condition we can know."""
+    if len(attrs) == 1 and templates and templates[0].fields:
+        template, fields = templates[0], templates[0].fields
+        if set(params) == set(fields) and attrs[0].type == 'S':
+            return f'Key({attr_source[0]}).eq(f{literal(template.text)})'
+        if set(params) == set(fields):
+            return f'Key({attr_source[0]}).eq({_sort_value(stub, attrs[0], template, params[0], out)})'
+        if params == fields[: len(params)] and attrs[0].type == 'S':
+            end = template.text.index('{' + params[-1] + '}') + len(params[-1]) + 2
+            upto = template.text[:end]
+            rest = template.text[end:]
+            # `ORDER#{order_date}#{order_id}` with order_date -> begins_with(f'ORDER#{order_date}#')
+            separator = rest[: len(rest) - len(rest.lstrip('#|:-_/.'))] if rest else ''
+            return f'Key({attr_source[0]}).begins_with(f{literal(upto + separator)})'
+    elif all(
+        i < len(templates) and templates[i].fields == [p] for i, p in enumerate(params)
+    ) and len(params) <= len(attrs):
+        # Multi-attribute sort key: leading attributes by equality, each from its own field.
+        return ' & '.join(
+            f'Key({attr_source[i]}).eq({_sort_value(stub, attrs[i], None, p, out)})'
+            for i, p in enumerate(params)
+        )
+    raise Unmappable(
+        f'parameters {params} are neither key fields nor filter values, and there is no range condition'
+    )
 
 
 def index_partition(
