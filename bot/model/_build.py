@@ -84,7 +84,38 @@ def load_dal(path: Path | str) -> Dal:
     mapping = _mapping(mapping_path) if mapping_path.is_file() else {}
     schema_path = find_schema(path)
     schema = read_json(schema_path) if schema_path else None
+    if schema is not None and not isinstance(schema.get('tables'), list):
+        schema, schema_path = None, None  # a schema.json of something else: the code decides
+    try:
+        return _assemble(
+            path,
+            code_entities,
+            repos,
+            methods,
+            sources,
+            usage_ids,
+            mapping,
+            mapping_path,
+            schema,
+            schema_path,
+        )
+    except (AttributeError, KeyError, TypeError) as e:
+        where = schema_path or mapping_path
+        raise BadInput(where, f'unexpected shape ({type(e).__name__}: {e})') from e
 
+
+def _assemble(
+    path,
+    code_entities,
+    repos,
+    methods,
+    sources,
+    usage_ids,
+    mapping,
+    mapping_path,
+    schema,
+    schema_path,
+) -> Dal:
     entities = _entities(code_entities, repos, schema, schema_path)
     # The mapping drops the conditions of transaction items; schema.json keeps them.
     for spec in (schema or {}).get('cross_table_access_patterns', []) or []:

@@ -168,8 +168,12 @@ def _snapshot(root):
             ),
             'access_pattern_mapping.json:1: invalid JSON',
         ),
+        (
+            lambda d: (d.parent / 'schema.json').write_text('{"tables": [{"table_config": 5}]}'),
+            'schema.json: unexpected shape',
+        ),
     ],
-    ids=['missing-file', 'syntax-error', 'not-utf8', 'broken-json'],
+    ids=['missing-file', 'syntax-error', 'not-utf8', 'broken-json', 'schema-shape'],
 )
 def test_bad_input_exits_2_names_the_file_and_writes_nothing(tmp_path, damage, message):
     dal = copy_fixture('shop_example', tmp_path)
