@@ -15,9 +15,9 @@ import libcst as cst
 
 from bot.commit import chunks, commit_files, compile_check, open_repo, write_atomic
 from bot.implement._context import Rendered, Stub, Unmappable
-from bot.implement._format import format_methods
+from bot.implement._format import format_bodies
 from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
-from bot.implement._splice import add_imports, methods_of, splice
+from bot.implement._splice import add_imports, splice
 from bot.implement.operations import TEMPLATES
 from bot.model import Dal, Method, load_dal
 
@@ -81,22 +81,23 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
     return '\n'.join(lines)
 
 
-def _formatted(dal_dir: Path, modules: dict[str, cst.Module], planned: list[Planned]):
-    """Every new method, spliced and formatted in one ruff run (chunks then only place them)."""
-    methods = {}
-    for file, module in modules.items():
-        mine = {
-            (p.method.owner, p.method.name): p.rendered for p in planned if p.method.file == file
-        }
-        spliced = methods_of(splice(module, mine))
-        methods |= {key: spliced[key] for key in mine}
-    return format_methods(methods, dal_dir)
+def _formatted(dal_dir: Path, planned: list[Planned]) -> dict[tuple[str, str], Rendered]:
+    """Every new body formatted in one ruff run (chunks then only place them)."""
+    bodies = format_bodies(
+        {(p.method.owner, p.method.name): p.rendered.body for p in planned}, dal_dir
+    )
+    return {
+        (p.method.owner, p.method.name): Rendered(
+            body=bodies[(p.method.owner, p.method.name)], imports=p.rendered.imports
+        )
+        for p in planned
+    }
 
 
 def _apply_chunk(
     dal_dir: Path,
     modules: dict[str, cst.Module],
-    formatted: dict[tuple[str, str], cst.FunctionDef],
+    formatted: dict[tuple[str, str], Rendered],
     chunk: list[Planned],
 ) -> dict[str, tuple[cst.Module, str]]:
     """New module and text of every file the chunk touches, imports added, compiled."""
@@ -133,7 +134,7 @@ def implement_dal(
         if any(p.method.file == f for p in planned)
     }
 
-    formatted = _formatted(dal.path, modules, planned)
+    formatted = _formatted(dal.path, planned)
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(planned, chunk_size) if repo is not None else [planned]:
         new = _apply_chunk(dal.path, modules, formatted, chunk)
