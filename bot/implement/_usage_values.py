@@ -1,0 +1,197 @@
+"""Argument values for usage_examples.py calls, taken from what the script itself created.
+
+A parameter gets, in this order: the created entity of its type; a value that makes the
+pattern's filter pass for the created entity; a range bound that includes it; the field of that
+name (or the key field it aliases) of an entity the call passes or the pattern touches.
+"""
+
+from __future__ import annotations
+
+from bot.implement._context import PAGINATION, Stub, Unmappable, key_aliases
+from bot.implement.operations._filters import pattern_filter
+from bot.model import AccessPattern, Dal, Entity, Method
+
+
+class ArgumentValues:
+    """Argument values taken from what the script created (`created_entities["X"]`)."""
+
+    def __init__(self, dal: Dal, pattern: AccessPattern, method: Method):
+        self.dal, self.pattern, self.method = dal, pattern, method
+        self.entity = dal.entity(pattern.entity)
+        # Entities the same call already passes (`test_reservation`): their fields first.
+        self.passed: dict[str, str] = {}
+
+    @staticmethod
+    def created(entity: Entity) -> str:
+        return f'created_entities[{entity.name!r}]'
+
+    def for_param(self, name: str) -> str | None:
+        p = self.method.parameter(name)
+        annotation = (p.annotation or '').strip('\'"') if p else ''
+        if e := self.dal.entity(annotation.split('|')[0].strip()):
+            return self.created(e)
+        op = self.pattern.operation
+        if op == 'BatchGetItem' and annotation.startswith('list'):
+            return self._batch_keys(annotation)
+        for getter in (self._filter_value, self._range_value, self._key_field):
+            value = getter(name)
+            if value is not None:
+                return value
+        return None
+
+    def _key_field(self, name: str) -> str | None:
+        """A parameter named after a field of an entity the pattern touches (or its alias)."""
+        aliases = {p: f for f, p in key_aliases(Stub(self.dal, self.method, self.pattern)).items()}
+        if name in aliases and self.entity is not None:
+            return f'{self.created(self.entity)}.{aliases[name]}'
+        for item in self.pattern.transaction_items:
+            # Checked, updated, deleted or read items must be ones the script created.
+            e = self.dal.entity(item.entity)
+            key_fields = {f for t in (e.pk, e.sk) if t for f in t.fields} if e else set()
+            if item.action != 'Put' and name in key_fields:
+                return f'{self.created(e)}.{name}'
+        for entity_name, source in self.passed.items():
+            e = self.dal.entity(entity_name)
+            if e is not None and e.field(name):
+                return f'{source}.{name}'
+        entities = [self.entity] if self.entity else []
+        entities += [self.dal.entity(i.entity) for i in self.pattern.transaction_items]
+        for e in entities:
+            if e is not None and e.field(name):
+                return f'{self.created(e)}.{name}'
+        return None
+
+    def _batch_keys(self, annotation: str) -> str | None:
+        e = self.entity
+        if e is None or e.pk is None:
+            return None
+        element = annotation.partition('[')[2].rstrip(']').strip('\'"')
+        if element == e.name:
+            return f'[{self.created(e)}]'
+        table = self.dal.table(e.table)
+        fields = e.pk.fields + (e.sk.fields if e.sk and table and table.sort_key else [])
+        values = [f'{self.created(e)}.{f}' for f in fields]
+        if not values:
+            return None
+        if element.startswith(('dict', 'Dict')):
+            return (
+                '[{' + ', '.join(f'{f!r}: {v}' for f, v in zip(fields, values, strict=True)) + '}]'
+            )
+
+        return f'[{values[0]}]' if len(values) == 1 else f'[({", ".join(values)})]'
+
+    def _sort_fields(self) -> list[tuple[str, str, str]]:
+        """(field, DynamoDB type, template) for each sort attribute the pattern queries."""
+        e = self.entity
+        table = self.dal.table(e.table) if e else None
+        if e is None or table is None:
+            return []
+        if self.pattern.index_name:
+            index = table.index(self.pattern.index_name)
+            keys = e.keys_for(self.pattern.index_name)
+            if index is None or keys is None:
+                return []
+            return [
+                (t.fields[0], a.type, t.text)
+                for a, t in zip(index.sort_key, keys.sort, strict=False)
+                if t.fields
+            ]
+        if table.sort_key and e.sk and e.sk.fields:
+            return [(e.sk.fields[0], table.sort_key.type, e.sk.text)]
+        return []
+
+    def _range_params(self) -> list[str]:
+        bound = set()
+        e = self.entity
+        if e is not None and self.pattern.index_name:
+            keys = e.keys_for(self.pattern.index_name)
+            bound = {f for t in (keys.partition if keys else ()) for f in t.fields}
+        elif e is not None and e.pk is not None:
+            bound = set(e.pk.fields)
+        flt = pattern_filter_safe(self.dal, self.pattern, self.method)
+        aliases = set(key_aliases(Stub(self.dal, self.method, self.pattern)).values())
+        skip = (
+            bound
+            | aliases
+            | set(PAGINATION)
+            | {p for c in flt for p in (c.param, c.param2, *c.params) if p}
+        )
+        return [
+            p.name for p in self.method.parameters if p.name not in skip and p.kind == 'positional'
+        ]
+
+    def _range_value(self, name: str) -> str | None:
+        params = self._range_params()
+        if name not in params or not self.pattern.range_condition and not params:
+            return None
+        sorts = self._sort_fields()
+        rc = self.pattern.range_condition
+        needed = (2 if rc == 'between' else 1) if rc else 1
+        eq_count = len(params) - needed
+        i = params.index(name)
+        attr = min(i, eq_count) if i >= eq_count else i
+        if attr >= len(sorts):
+            return None
+        field, kind, _ = sorts[attr]
+        value = f'{self.created(self.entity)}.{field}'
+        numeric = kind == 'N'
+        if i < eq_count or rc in (None, '>=', 'begins_with') or (rc == '<=' and numeric):
+            result = value
+        elif rc == 'between':
+            result = value if i == eq_count or numeric else f'{value} + "~"'
+        elif rc == '>':
+            result = f'{value} - 1' if numeric else f'{value}[:-1]'
+        else:  # '<' and string '<='
+            result = f'{value} + 1' if numeric and rc == '<' else f'{value} + "~"'
+        return self._as_declared(name, result, numeric)
+
+    def _as_declared(self, name: str, value: str, numeric: bool) -> str:
+        p = self.method.parameter(name)
+        if numeric and p is not None and p.annotation == 'str':
+            return f'str({value})'
+        return value
+
+    def _filter_value(self, name: str) -> str | None:
+        e = self.entity
+        for c in pattern_filter_safe(self.dal, self.pattern, self.method):
+            if name not in (c.param, c.param2, *c.params) or e is None:
+                continue
+            f = e.field(c.field)
+            if f is None:
+                return None
+            value = f'{self.created(e)}.{c.field}'
+            numeric = f.numeric
+            if c.function == 'size':
+                size = f'len({value})'
+                return {'>': f'{size} - 1', '<': f'{size} + 1'}.get(c.operator, size)
+            if c.function == 'contains':
+                return f'{value}[0]' if f.type == 'array' else value
+            if c.function == 'begins_with' or c.operator in ('=', '>=', '<=', 'between', 'in'):
+                return self._as_declared(name, value, numeric)
+            if c.operator == '<>':
+                if f.type == 'boolean':
+                    return f'not {value}'
+                return (
+                    self._as_declared(name, f'{value} + 1', True)
+                    if numeric
+                    else f"{value} + '-other'"
+                )
+            if c.operator == '>':
+                return (
+                    self._as_declared(name, f'{value} - 1', True) if numeric else f'{value}[:-1]'
+                )
+            if c.operator == '<':
+                return (
+                    self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '~'"
+                )
+        return None
+
+
+def pattern_filter_safe(dal: Dal, pattern: AccessPattern, method: Method):
+    """The pattern's filter conditions; none when its filter cannot be read (the stub is
+    then left by implement, and its call keeps its arguments)."""
+    try:
+        flt = pattern_filter(Stub(dal=dal, method=method, pattern=pattern))
+    except Unmappable:
+        return ()
+    return flt.conditions if flt else ()
