@@ -19,6 +19,7 @@ from bot.implement._format import format_bodies
 from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
 from bot.implement._splice import add_imports, splice
 from bot.implement.operations import TEMPLATES
+from bot.implement.usage import repair_usage
 from bot.model import Dal, Method, load_dal
 
 __all__ = [
@@ -160,8 +161,6 @@ def implement_dal(
             )
             if info:
                 result.commits.append(info)
-
-    from bot.implement.usage import repair_usage
 
     # The model from before implementing: stub comments still say range and index.
     usage = repair_usage(dal)

@@ -165,6 +165,7 @@ def key_aliases(stub: Stub) -> dict[str, str]:
     entity = stub.entity
     if entity is None:
         return {}
+    # Imported here: the filter module builds on this one.
     from bot.implement.operations._filters import filter_params, pattern_filter
 
     try:

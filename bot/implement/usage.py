@@ -20,6 +20,9 @@ import libcst as cst
 import libcst.matchers as m
 
 from bot.implement._context import PAGINATION
+from bot.implement._format import format_methods
+from bot.implement._legacy_usage import uncomment_blocks
+from bot.implement._splice import methods_of, splice
 from bot.implement._usage_values import ArgumentValues
 from bot.model import AccessPattern, Dal
 from bot.model._types import snake
@@ -35,8 +38,6 @@ def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
     text = path.read_text(encoding='utf-8')
     original = module = cst.parse_module(text)  # nodes are immutable: `original` stays as read
     repairs: list[str] = []
-    from bot.implement._legacy_usage import uncomment_blocks
-
     module = uncomment_blocks(module, dal, repairs)
     attrs = _service_attributes(text)
     module = module.visit(_CallRepair(dal, attrs, repairs))
@@ -48,9 +49,6 @@ def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
 
 def _format_touched(before: cst.Module, after: cst.Module, dal: Dal) -> cst.Module:
     """Format the methods the repair changed, and only those, with the DAL's ruff.toml."""
-    from bot.implement._format import format_methods
-    from bot.implement._splice import methods_of, splice
-
     old, new = methods_of(before), methods_of(after)
     touched = {
         k: fn
