@@ -27,19 +27,22 @@ def render(stub: Stub) -> Rendered:
     # The generator annotates some of these lists as list[str]; its usage example and its
     # hint both pass entities, and a string cannot be written as an item.
     put = item_statements(stub, stub.entity, 'entity', 'item', stub.table, in_repository=True)
-    (loop,) = statements('for entity in {source}:\n    batch.put_item(Item=item)', source=source)
-    loop = nest(loop, [*put, *loop.body.body])
-    (writer,) = statements('with self.table.batch_writer() as batch:\n    ...')
     (guard,) = statements(
         """
 try:
-    ...
+    with self.table.batch_writer() as batch:
+        for entity in {source}:
+            batch.put_item(Item=item)
 except ClientError as e:
     raise RuntimeError({message}) from e
 """,
+        source=source,
         message=client_error(f'BatchWriteItem failed for {name}'),
     )
-    body = [nest(guard, [nest(writer, [loop])])]
+    # Each entity's item (keys and GSI keys included) is built inside the loop, before the put.
+    writer = guard.body.body[0]
+    loop = writer.body.body[0]
+    body = [nest(guard, [nest(writer, [nest(loop, [*put, *loop.body.body])])])]
     if stub.returns_bool():
         body += statements('return True')
     elif stub.returns.startswith('list'):

@@ -98,16 +98,6 @@ for field_name, value in {d}.items():
             d=dict_param,
         )
         out.imports |= NUMBER_IMPORTS
-    # The item must exist: an update never creates a half item. Missing -> None when the
-    # signature allows it, else an error naming the key.
-    missing = (
-        statements('return None')
-        if stub.returns.endswith('|None')
-        else statements(
-            'raise RuntimeError({message} + str(key)) from e',
-            message=literal(f'{name} not found: '),
-        )
-    )
     out.body += statements('key = {v}', v=key)
     (call,) = statements(
         """
@@ -122,14 +112,22 @@ try:
     )
 except ClientError as e:
     if e.response['Error']['Code'] == 'ConditionalCheckFailedException':
-        ...
+        return None
     raise RuntimeError({message}) from e
 """,
         message=client_error(f'UpdateItem failed for {name}'),
     )
-    handler = call.handlers[0]
-    check = nest(handler.body.body[0], missing)
-    out.body.append(call.with_changes(handlers=[nest(handler, [check, *handler.body.body[1:]])]))
+    # The item must exist: an update never creates a half item. Missing -> None when the
+    # signature allows it (as written above), else an error naming the key.
+    if not stub.returns.endswith('|None'):
+        handler = call.handlers[0]
+        missing = statements(
+            'raise RuntimeError({message} + str(key)) from e',
+            message=literal(f'{name} not found: '),
+        )
+        check = nest(handler.body.body[0], missing)
+        call = call.with_changes(handlers=[nest(handler, [check, *handler.body.body[1:]])])
+    out.body.append(call)
     if stub.returns_bool():
         out.body += statements('return True')
     elif stub.returns_entity() or stub.returns.endswith('|None'):
