@@ -12,6 +12,12 @@ from bot.implement import ImplementResult, implement_dal
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('dir', type=Path, help='the generated DAL folder (holds repositories.py)')
+    add_commit_options(parser)
+    parser.add_argument('--json', type=Path, default=None, help='write the summary as JSON here')
+
+
+def add_commit_options(parser: argparse.ArgumentParser) -> None:
+    """The options `implement` and `run` share."""
     parser.add_argument(
         '--commit', action='store_true', help='one git commit per chunk of methods'
     )
@@ -19,7 +25,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         '--chunk-size', type=int, default=4, choices=range(3, 6), metavar='{3,4,5}'
     )
     parser.add_argument('--author', default=None, help="commit author, 'Name <email>'")
-    parser.add_argument('--json', type=Path, default=None, help='write the summary as JSON here')
 
 
 def parse_author(value: str | None) -> tuple[str, str] | None:

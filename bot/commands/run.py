@@ -11,13 +11,7 @@ from bot.commands import verify as verify_command
 
 def configure(parser: argparse.ArgumentParser) -> None:
     verify_command.configure(parser)
-    parser.add_argument(
-        '--commit', action='store_true', help='one git commit per chunk of methods'
-    )
-    parser.add_argument(
-        '--chunk-size', type=int, default=4, choices=range(3, 6), metavar='{3,4,5}'
-    )
-    parser.add_argument('--author', default=None, help="commit author, 'Name <email>'")
+    implement_command.add_commit_options(parser)
     parser.add_argument('--implement-json', type=Path, default=None, help='implement summary JSON')
 
 

@@ -7,6 +7,7 @@ the code; the stub's own `# Operation:` line wins over the mapping.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -86,47 +87,18 @@ def load_dal(path: Path | str) -> Dal:
     schema = read_json(schema_path) if schema_path else None
     if schema is not None and not isinstance(schema.get('tables'), list):
         schema, schema_path = None, None  # a schema.json of something else: the code decides
-    try:
-        return _assemble(
-            path,
-            code_entities,
-            repos,
-            methods,
-            sources,
-            usage_ids,
-            mapping,
-            mapping_path,
-            schema,
-            schema_path,
-        )
-    except (AttributeError, KeyError, TypeError) as e:
-        where = schema_path or mapping_path
-        raise BadInput(where, f'unexpected shape ({type(e).__name__}: {e})') from e
-
-
-def _assemble(
-    path,
-    code_entities,
-    repos,
-    methods,
-    sources,
-    usage_ids,
-    mapping,
-    mapping_path,
-    schema,
-    schema_path,
-) -> Dal:
-    entities = _entities(code_entities, repos, schema, schema_path)
-    # The mapping drops the conditions of transaction items; schema.json keeps them.
-    for spec in (schema or {}).get('cross_table_access_patterns', []) or []:
-        pid = spec.get('pattern_id')
-        if isinstance(pid, int) and pid in mapping and spec.get('entities_involved'):
-            mapping[pid] = dict(mapping[pid], entities_involved=spec['entities_involved'])
-    patterns = _patterns(path, methods, repos, mapping, mapping_path, usage_ids, sources)
-    if schema is not None:
-        tables = _tables_from_schema(schema, schema_path, entities)
-    else:
-        tables = _tables_from_code(repos, entities, patterns, sources, mapping)
+    with _shape_errors(schema_path or mapping_path):
+        entities = _entities(code_entities, repos, schema, schema_path)
+        # The mapping drops the conditions of transaction items; schema.json keeps them.
+        for spec in (schema or {}).get('cross_table_access_patterns', []) or []:
+            pid = spec.get('pattern_id')
+            if isinstance(pid, int) and pid in mapping and spec.get('entities_involved'):
+                mapping[pid] = dict(mapping[pid], entities_involved=spec['entities_involved'])
+        patterns = _patterns(path, methods, repos, mapping, mapping_path, usage_ids, sources)
+        if schema is not None:
+            tables = _tables_from_schema(schema, schema_path, entities)
+        else:
+            tables = _tables_from_code(repos, entities, patterns, sources, mapping)
     return Dal(
         path=path,
         tables=tuple(tables),
@@ -137,6 +109,15 @@ def _assemble(
         schema_path=schema_path,
         mapping_path=mapping_path if mapping_path.is_file() else None,
     )
+
+
+@contextmanager
+def _shape_errors(where: Path):
+    """A mapping or schema whose JSON parses but whose shape is not the generator's."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError) as e:
+        raise BadInput(where, f'unexpected shape ({type(e).__name__}: {e})') from e
 
 
 def _mapping(path: Path) -> dict[int, dict]:
