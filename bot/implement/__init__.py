@@ -15,9 +15,9 @@ import libcst as cst
 
 from bot.commit import chunks, commit_files, compile_check, open_repo, write_atomic
 from bot.implement._context import Rendered, Stub, Unmappable
-from bot.implement._format import format_bodies
+from bot.implement._format import BODY_INDENT, format_bodies
 from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
-from bot.implement._splice import add_imports, splice
+from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
 from bot.implement.usage import repair_usage
 from bot.model import Dal, Method, load_dal
@@ -82,37 +82,34 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
     return '\n'.join(lines)
 
 
-def _formatted(dal_dir: Path, planned: list[Planned]) -> dict[tuple[str, str], Rendered]:
+def _formatted(dal_dir: Path, planned: list[Planned]) -> dict[Key, str]:
     """Every new body formatted in one ruff run (chunks then only place them)."""
-    bodies = format_bodies(
-        {(p.method.owner, p.method.name): p.rendered.body for p in planned}, dal_dir
+    return format_bodies(
+        {(p.method.owner, p.method.name): cst.Module(body=p.rendered.body).code for p in planned},
+        dal_dir,
     )
-    return {
-        (p.method.owner, p.method.name): Rendered(
-            body=bodies[(p.method.owner, p.method.name)], imports=p.rendered.imports
-        )
-        for p in planned
-    }
 
 
 def _apply_chunk(
-    dal_dir: Path,
-    modules: dict[str, cst.Module],
-    formatted: dict[tuple[str, str], Rendered],
-    chunk: list[Planned],
-) -> dict[str, tuple[cst.Module, str]]:
-    """New module and text of every file the chunk touches, imports added, compiled."""
+    dal_dir: Path, texts: dict[str, str], bodies: dict[Key, str], chunk: list[Planned]
+) -> dict[str, str]:
+    """New text of every file the chunk touches: bodies placed, imports added, compiled."""
     out = {}
     for file in FILE_ORDER:
         mine = [p for p in chunk if p.method.file == file]
         if not mine:
             continue
-        keys = [(p.method.owner, p.method.name) for p in mine]
-        module = splice(modules[file], {k: formatted[k] for k in keys})
-        module = add_imports(module, set().union(*(p.rendered.imports for p in mine)))
-        code = module.code
+        code = splice_bodies(
+            texts[file],
+            {
+                (p.method.owner, p.method.name): bodies[(p.method.owner, p.method.name)]
+                for p in mine
+            },
+            BODY_INDENT,
+        )
+        code = add_imports(code, set().union(*(p.rendered.imports for p in mine)))
         compile_check(dal_dir / file, code)
-        out[file] = (module, code)
+        out[file] = code
     return out
 
 
@@ -129,19 +126,18 @@ def implement_dal(
     root = Path(repo.working_tree_dir).resolve() if repo else None
     planned, left = plan(dal)
     result = ImplementResult(dal=dal.path, left=left)
-    modules = {
-        f: cst.parse_module((dal.path / f).read_text(encoding='utf-8'))
+    texts = {
+        f: (dal.path / f).read_text(encoding='utf-8')
         for f in FILE_ORDER
         if any(p.method.file == f for p in planned)
     }
-
-    formatted = _formatted(dal.path, planned)
+    bodies = _formatted(dal.path, planned)
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(planned, chunk_size) if repo is not None else [planned]:
-        new = _apply_chunk(dal.path, modules, formatted, chunk)
-        for file, (module, code) in new.items():
+        new = _apply_chunk(dal.path, texts, bodies, chunk)
+        for file, code in new.items():
             write_atomic(dal.path / file, code)
-            modules[file] = module
+            texts[file] = code
             if file not in result.files_written:
                 result.files_written.append(file)
         result.implemented += [

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
-import libcst as cst
-
-from bot.implement._splice import methods_of
+from bot.implement._splice import Key
 
 
 def ruff_command() -> list[str]:
@@ -47,48 +47,45 @@ def _ruff_format(source: str, dal_dir: Path) -> str:
     return done.stdout
 
 
-def format_methods(
-    methods: dict[tuple[str, str], cst.FunctionDef], dal_dir: Path
-) -> dict[tuple[str, str], cst.FunctionDef]:
-    """Format several methods in one ruff run: each inside a class of its own name, so the
-    indentation (and with it every line-length decision) is what it is in the real file."""
+def _strip_blank_edges(lines: list[str]) -> list[str]:
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
+
+
+def format_methods(methods: list[tuple[str, str]], dal_dir: Path) -> list[str]:
+    """Format methods, each given as (class name, source indented as in its class), in one
+    ruff run: each inside a class of its own name, so the indentation, and with it every
+    line-length decision, is what it is in the real file."""
     if not methods:
-        return {}
-    keys = list(methods)
-    module = cst.Module(
-        body=[
-            cst.ClassDef(
-                name=cst.Name(owner),
-                body=cst.IndentedBlock(
-                    body=[methods[(owner, name)].with_changes(leading_lines=[])]
-                ),
-                leading_lines=[cst.EmptyLine(), cst.EmptyLine()] if i else [],
-            )
-            for i, (owner, name) in enumerate(keys)
-        ]
+        return []
+    formatted = _ruff_format(
+        '\n\n'.join(f'class {owner}:\n{code}' for owner, code in methods), dal_dir
     )
-    formatted = cst.parse_module(_ruff_format(module.code, dal_dir))
-    out: dict[tuple[str, str], cst.FunctionDef] = {}
-    for i, cls in enumerate(c for c in formatted.body if isinstance(c, cst.ClassDef)):
-        fn = next(s for s in cls.body.body if isinstance(s, cst.FunctionDef))
-        out[keys[i]] = fn
-    return out
+    lines = formatted.splitlines(keepends=True)
+    starts = [c.lineno for c in ast.parse(formatted).body if isinstance(c, ast.ClassDef)]
+    ends = [s - 1 for s in starts[1:]] + [len(lines)]
+    return [''.join(_strip_blank_edges(lines[s:e])) for s, e in zip(starts, ends, strict=True)]
 
 
-def format_bodies(
-    bodies: dict[tuple[str, str], list[cst.BaseStatement]], dal_dir: Path
-) -> dict[tuple[str, str], list[cst.BaseStatement]]:
-    """Format new method bodies only, in one ruff run; the generator's signature and
-    docstring around them stay exactly as they are."""
-    stubs = {
-        key: cst.FunctionDef(
-            name=cst.Name(key[1]),
-            params=cst.Parameters(params=[cst.Param(cst.Name('self'))]),
-            body=cst.IndentedBlock(body=body),
-        )
-        for key, body in bodies.items()
+BODY_INDENT = ' ' * 8  # a method body in a class, as format_bodies returns it
+
+
+def format_bodies(bodies: dict[Key, str], dal_dir: Path) -> dict[Key, str]:
+    """Format new method bodies (source at column 0) in one ruff run; they come back
+    indented by BODY_INDENT. The generator's signature and docstring are never formatted."""
+    keys = list(bodies)
+    methods = [
+        (owner, f'    def {name}(self):\n' + textwrap.indent(bodies[(owner, name)], BODY_INDENT))
+        for owner, name in keys
+    ]
+    formatted = format_methods(methods, dal_dir)
+    return {
+        key: ''.join(_strip_blank_edges(code.splitlines(keepends=True)[1:]))
+        for key, code in zip(keys, formatted, strict=True)
     }
-    return {key: list(fn.body.body) for key, fn in format_methods(stubs, dal_dir).items()}
 
 
-__all__ = ['format_bodies', 'format_methods', 'methods_of', 'ruff_command']
+__all__ = ['BODY_INDENT', 'format_bodies', 'format_methods', 'ruff_command']

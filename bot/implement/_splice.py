@@ -1,110 +1,161 @@
-"""Splicing new bodies into stubs with libcst: everything else in the file stays byte-identical."""
+"""Text surgery on a module: new method bodies and missing imports go in by line range.
+
+Positions come from `ast` (C-fast); only the lines replaced change, so every other byte of
+the file, the generator's signatures and docstrings included, stays as it was.
+"""
 
 from __future__ import annotations
 
+import ast
+import tokenize
+from dataclasses import dataclass
+
 import libcst as cst
-import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from bot.implement._context import Rendered
+Key = tuple[str, str]  # (class, method)
 
 
-def _docstring(body: cst.BaseSuite) -> list[cst.BaseStatement]:
-    first = body.body[0] if isinstance(body, cst.IndentedBlock) and body.body else None
-    if first is not None and m.matches(
-        first, m.SimpleStatementLine(body=[m.Expr(m.SimpleString() | m.ConcatenatedString())])
-    ):
-        return [first]
-    return []
+@dataclass(frozen=True)
+class Span:
+    """Lines [start, end) of a file (0-based), and the indentation of what they hold."""
+
+    start: int
+    end: int
+    indent: str
 
 
-class _ReplaceBodies(cst.CSTTransformer):
-    def __init__(self, bodies: dict[tuple[str, str], cst.FunctionDef | Rendered]):
-        self.bodies = bodies
-        self.replaced: set[tuple[str, str]] = set()
-        self._class: list[str] = []
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._class.append(node.name.value)
-        return any(owner == node.name.value for owner, _ in self.bodies)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # bodies are replaced whole; nothing inside needs visiting
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self._class.pop()
-        return updated
-
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
-        key = (self._class[-1] if self._class else '', original.name.value)
-        new = self.bodies.get(key)
-        if new is None:
-            return updated
-        self.replaced.add(key)
-        if isinstance(new, cst.FunctionDef):
-            # A formatted copy of the whole method; keep the blank lines/comments above it.
-            return new.with_changes(leading_lines=original.leading_lines)
-        block = updated.body
-        return updated.with_changes(
-            body=block.with_changes(body=[*_docstring(block), *new.body], footer=[])
-        )
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
 
 
-def splice(
-    module: cst.Module, bodies: dict[tuple[str, str], cst.FunctionDef | Rendered]
-) -> cst.Module:
-    """Replace the body of each (class, method) with its rendered body (or formatted method)."""
-    transformer = _ReplaceBodies(bodies)
-    updated = module.visit(transformer)
-    missing = set(bodies) - transformer.replaced
+def _header_end(lines: list[str], fn: ast.FunctionDef) -> int:
+    """Index of the line after a `def ...:` header, however many lines the signature spans."""
+    source = iter(lines[fn.lineno - 1 : fn.body[0].lineno])
+    for tok in tokenize.generate_tokens(lambda: next(source, '')):
+        if tok.type == tokenize.NEWLINE:
+            return fn.lineno - 1 + tok.end[0]
+    raise ValueError(f'line {fn.lineno}: cannot find the end of the header of {fn.name}')
+
+
+def methods(tree: ast.Module) -> dict[Key, ast.FunctionDef]:
+    """Methods of the top-level classes, by (class, method)."""
+    return {
+        (cls.name, fn.name): fn
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef)
+        for fn in cls.body
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+
+
+def body_span(lines: list[str], fn: ast.FunctionDef) -> Span:
+    """What a stub's new body replaces: everything after the docstring (or the header),
+    comments included, down to the method's last line."""
+    first = fn.body[0]
+    has_doc = (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+    start = first.end_lineno if has_doc else _header_end(lines, fn)
+    if start <= fn.lineno - 1 or start > fn.end_lineno:
+        raise ValueError(f'line {fn.lineno}: {fn.name} has its body on the header line')
+    return Span(start, fn.end_lineno, _indent(lines[first.lineno - 1]))
+
+
+def method_span(lines: list[str], fn: ast.FunctionDef) -> Span:
+    """A whole method, decorators included, and the comment lines indented under it that
+    trail its last statement (the older usage template ends a method with such blocks)."""
+    start = min([fn.lineno, *(d.lineno for d in fn.decorator_list)]) - 1
+    indent = _indent(lines[fn.lineno - 1])
+    end = j = fn.end_lineno
+    while j < len(lines):
+        line = lines[j]
+        if line.strip() and not (
+            line.lstrip().startswith('#') and len(_indent(line)) > len(indent)
+        ):
+            break
+        j += 1
+        if line.strip():
+            end = j
+    return Span(start, end, indent)
+
+
+def segment(lines: list[str], node: ast.expr) -> str:
+    """Exact source of a node (ast column offsets count UTF-8 bytes)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset : node.end_col_offset].decode()
+    return (
+        lines[first].encode()[node.col_offset :].decode()
+        + ''.join(lines[first + 1 : last])
+        + lines[last].encode()[: node.end_col_offset].decode()
+    )
+
+
+def replace_lines(text: str, edits: list[tuple[Span, str]]) -> str:
+    """`text` with each span's lines replaced by new text (spans must not overlap)."""
+    lines = text.splitlines(keepends=True)
+    for span, new in sorted(edits, key=lambda e: e[0].start, reverse=True):
+        lines[span.start : span.end] = [new]
+    return ''.join(lines)
+
+
+def reindent(code: str, old: str, new: str) -> str:
+    """Lines indented with `old` moved to `new` (blank lines stay empty)."""
+    if old == new:
+        return code
+    return ''.join(
+        new + line[len(old) :] if line.startswith(old) else line
+        for line in code.splitlines(keepends=True)
+    )
+
+
+def splice_bodies(text: str, bodies: dict[Key, str], indent: str) -> str:
+    """Replace the body of each (class, method) with new code indented by `indent`."""
+    lines = text.splitlines(keepends=True)
+    found = methods(ast.parse(text))
+    missing = set(bodies) - set(found)
     if missing:
         raise LookupError(f'methods not found: {sorted(missing)}')
-    return updated
+    edits = []
+    for key, code in bodies.items():
+        span = body_span(lines, found[key])
+        edits.append((span, reindent(code, indent, span.indent)))
+    return replace_lines(text, edits)
 
 
-def _imported(module: cst.Module) -> set[tuple[str, str]]:
-    """`from X import Y` pairs at the top level: a cheap look before the full codemod."""
-    found = set()
-    for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if (
-                    isinstance(small, cst.ImportFrom)
-                    and small.module
-                    and not isinstance(small.names, cst.ImportStar)
-                ):
-                    mod = cst.Module(body=[]).code_for_node(small.module)
-                    found |= {
-                        (mod, cst.Module(body=[]).code_for_node(a.name)) for a in small.names
-                    }
-    return found
+def _imported(tree: ast.Module) -> set[tuple[str, str]]:
+    return {
+        (node.module, alias.name)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+    }
 
 
-def add_imports(module: cst.Module, imports: set[tuple[str, str]]) -> cst.Module:
-    """Each template's imports, added once and only when the module lacks them."""
-    imports = imports - _imported(module)
+def add_imports(text: str, imports: set[tuple[str, str]]) -> str:
+    """Each template's imports, added once and only when the module lacks them. libcst's
+    codemod places them; it only sees the import header, not the classes below it."""
+    tree = ast.parse(text)
+    imports = imports - _imported(tree)
     if not imports:
-        return module
-    # The codemod only needs the import header; running it on the whole file costs a full
-    # visit of every class for nothing.
-    header_len = next(
-        (i for i, s in enumerate(module.body) if isinstance(s, (cst.ClassDef, cst.FunctionDef))),
-        len(module.body),
+        return text
+    first_def = next(
+        (
+            min([s.lineno, *(d.lineno for d in s.decorator_list)])
+            for s in tree.body
+            if isinstance(s, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        ),
+        None,
     )
-    header = module.with_changes(body=module.body[:header_len])
+    lines = text.splitlines(keepends=True)
+    cut = len(lines) if first_def is None else first_def - 1
+    header = ''.join(lines[:cut])
     context = CodemodContext()
     for mod, name in sorted(imports):
         AddImportsVisitor.add_needed_import(context, mod, name)
-    new_header = AddImportsVisitor(context).transform_module(header)
-    return module.with_changes(body=[*new_header.body, *module.body[header_len:]])
-
-
-def methods_of(module: cst.Module) -> dict[tuple[str, str], cst.FunctionDef]:
-    found: dict[tuple[str, str], cst.FunctionDef] = {}
-    for cls in module.body:
-        if isinstance(cls, cst.ClassDef):
-            for fn in cls.body.body:
-                if isinstance(fn, cst.FunctionDef):
-                    found[(cls.name.value, fn.name.value)] = fn
-    return found
+    new_header = AddImportsVisitor(context).transform_module(cst.parse_module(header)).code
+    return new_header + ''.join(lines[cut:])

@@ -14,6 +14,7 @@ main() and its safety check are never touched.
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
@@ -22,7 +23,7 @@ import libcst.matchers as m
 from bot.implement._context import PAGINATION
 from bot.implement._format import format_methods
 from bot.implement._legacy_usage import uncomment_blocks
-from bot.implement._splice import methods_of, splice
+from bot.implement._splice import Span, method_span, methods, replace_lines, segment
 from bot.implement._usage_values import ArgumentValues
 from bot.model import AccessPattern, Dal
 from bot.model._types import snake
@@ -36,26 +37,36 @@ def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
     if not path.is_file():
         return None
     text = path.read_text(encoding='utf-8')
-    original = module = cst.parse_module(text)  # nodes are immutable: `original` stays as read
-    repairs: list[str] = []
-    module = uncomment_blocks(module, dal, repairs)
-    attrs = _service_attributes(text)
-    module = module.visit(_CallRepair(dal, attrs, repairs))
-    module = module.visit(_Reorder(dal, repairs, attrs, _sample_constructors(module)))
-    if module.deep_equals(original):
+    lines = text.splitlines(keepends=True)
+    tree = ast.parse(text)
+    # Only the pattern sections are parsed with libcst (the CRUD half of the script is
+    # never changed); each one alone, in a class of the script's class name.
+    sections = [
+        (cls, method_span(lines, fn))
+        for (cls, name), fn in methods(tree).items()
+        if name in PATTERN_SECTIONS
+    ]
+    if not sections:
         return None
-    return _format_touched(original, module, dal).code, repairs
-
-
-def _format_touched(before: cst.Module, after: cst.Module, dal: Dal) -> cst.Module:
-    """Format the methods the repair changed, and only those, with the DAL's ruff.toml."""
-    old, new = methods_of(before), methods_of(after)
-    touched = {
-        k: fn
-        for k, fn in new.items()
-        if k[1] in PATTERN_SECTIONS and (k not in old or not old[k].deep_equals(fn))
-    }
-    return splice(after, format_methods(touched, dal.path)) if touched else after
+    attrs = _service_attributes(text)
+    repairs: list[str] = []
+    calls = _CallRepair(dal, attrs, repairs)
+    reorder = _Reorder(dal, repairs, attrs, _sample_constructors(tree, lines))
+    modules = []
+    for cls, span in sections:
+        module = cst.parse_module(f'class {cls}:\n' + ''.join(lines[span.start : span.end]))
+        modules.append(uncomment_blocks(module, dal, repairs).visit(calls))
+    calls.report()
+    changed: list[tuple[Span, str, str]] = []
+    for (cls, span), module in zip(sections, modules, strict=True):
+        after = module.visit(reorder).code.split('\n', 1)[1]
+        if after != ''.join(lines[span.start : span.end]):
+            changed.append((span, cls, after))
+    if not changed:
+        return None
+    formatted = format_methods([(cls, code) for _, cls, code in changed], dal.path)
+    edits = [(span, code) for (span, _, _), code in zip(changed, formatted, strict=True)]
+    return replace_lines(text, edits), repairs
 
 
 def _service_attributes(text: str) -> dict[str, str]:
@@ -89,10 +100,9 @@ class _CallRepair(cst.CSTTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return node.name.value in PATTERN_SECTIONS  # CRUD and main() stay as generated
 
-    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+    def report(self) -> None:
         if self.by_name:
             self.repairs.append(f'calls name their arguments: {", ".join(self.by_name)}')
-        return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if not m.matches(
@@ -189,7 +199,7 @@ class _Reorder(cst.CSTTransformer):
     """Deletes after reads; conditional-create transactions get fresh ids."""
 
     def __init__(
-        self, dal: Dal, repairs: list[str], attrs: dict[str, str], samples: dict[str, cst.Call]
+        self, dal: Dal, repairs: list[str], attrs: dict[str, str], samples: dict[str, str]
     ):
         self.dal, self.repairs, self.samples = dal, repairs, samples
         self.attr_of = {cls: attr for attr, cls in attrs.items()}
@@ -279,42 +289,30 @@ class _Reorder(cst.CSTTransformer):
         sample = self.samples.get(entity_name)
         if attr is None or sample is None or self.dal.method(repo.name, create) is None:
             return None
-        sample_src = cst.Module(body=[]).code_for_node(sample)
         return cst.parse_statement(
             f'if {entity_name!r} not in created_entities:\n'
-            f'    created_entities[{entity_name!r}] = self.{attr}.{create}({sample_src})\n'
+            f'    created_entities[{entity_name!r}] = self.{attr}.{create}({sample})\n'
         )
 
 
-def _sample_constructors(module: cst.Module) -> dict[str, cst.Call]:
-    """`sample_hotel = Hotel(...)` of the CRUD section, by entity name (first one wins).
-
-    A plain walk over statements (blocks included) rather than a matcher search of every
-    expression in the file: the script is long and only statements can hold these."""
-    found: dict[str, cst.Call] = {}
-
-    def walk(statements) -> None:
-        for stmt in statements:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if (
-                        isinstance(small, cst.Assign)
-                        and isinstance(small.value, cst.Call)
-                        and isinstance(small.value.func, cst.Name)
-                        and isinstance(small.targets[0].target, cst.Name)
-                        and small.targets[0].target.value.startswith('sample_')
-                    ):
-                        found.setdefault(small.value.func.value, small.value)
-            else:
-                for name in ('body', 'orelse', 'handlers', 'finalbody'):
-                    part = getattr(stmt, name, None)
-                    inner = getattr(part, 'body', part)
-                    if isinstance(inner, (list, tuple)):
-                        walk(inner)
-                    elif isinstance(part, (list, tuple)):
-                        walk(part)
-
-    walk(module.body)
+def _sample_constructors(tree: ast.Module, lines: list[str]) -> dict[str, str]:
+    """Source of `sample_hotel = Hotel(...)` in the CRUD section, by entity name (the
+    first one in the file wins)."""
+    found: dict[str, str] = {}
+    assigns = sorted(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id.startswith('sample_')
+        ),
+        key=lambda node: node.lineno,
+    )
+    for node in assigns:
+        found.setdefault(node.value.func.id, segment(lines, node.value))
     return found
 
 

@@ -11,7 +11,6 @@ import libcst as cst
 import pytest
 
 from bot.implement import implement_dal
-from bot.implement._splice import methods_of
 from bot.model import load_dal
 from bot.model._code import STUB_MARKER
 
@@ -19,8 +18,15 @@ from .conftest import ALL, EXPECTED_LEFT, FIXTURES, copy_fixture
 
 
 def _methods(path):
+    """Source of every method (comments above it included), by (class, method)."""
     module = cst.parse_module(path.read_text(encoding='utf-8'))
-    return {k: module.code_for_node(fn) for k, fn in methods_of(module).items()}
+    return {
+        (cls.name.value, fn.name.value): module.code_for_node(fn)
+        for cls in module.body
+        if isinstance(cls, cst.ClassDef)
+        for fn in cls.body.body
+        if isinstance(fn, cst.FunctionDef)
+    }
 
 
 @pytest.mark.parametrize('name', ALL)
