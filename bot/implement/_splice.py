@@ -7,6 +7,7 @@ the file, the generator's signatures and docstrings included, stays as it was.
 from __future__ import annotations
 
 import ast
+import itertools
 import tokenize
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
-def _header_end(lines: list[str], fn: ast.FunctionDef) -> int:
+def header_end(lines: list[str], fn: ast.FunctionDef) -> int:
     """Index of the line after a `def ...:` header, however many lines the signature spans."""
     source = iter(lines[fn.lineno - 1 : fn.body[0].lineno])
     for tok in tokenize.generate_tokens(lambda: next(source, '')):
@@ -59,7 +60,7 @@ def body_span(lines: list[str], fn: ast.FunctionDef) -> Span:
         and isinstance(first.value, ast.Constant)
         and isinstance(first.value.value, str)
     )
-    start = first.end_lineno if has_doc else _header_end(lines, fn)
+    start = first.end_lineno if has_doc else header_end(lines, fn)
     if start <= fn.lineno - 1 or start > fn.end_lineno:
         raise ValueError(f'line {fn.lineno}: {fn.name} has its body on the header line')
     return Span(start, fn.end_lineno, _indent(lines[first.lineno - 1]))
@@ -83,16 +84,39 @@ def method_span(lines: list[str], fn: ast.FunctionDef) -> Span:
     return Span(start, end, indent)
 
 
-def segment(lines: list[str], node: ast.expr) -> str:
-    """Exact source of a node (ast column offsets count UTF-8 bytes)."""
-    first, last = node.lineno - 1, node.end_lineno - 1
-    if first == last:
-        return lines[first].encode()[node.col_offset : node.end_col_offset].decode()
-    return (
-        lines[first].encode()[node.col_offset :].decode()
-        + ''.join(lines[first + 1 : last])
-        + lines[last].encode()[: node.end_col_offset].decode()
-    )
+class Source:
+    """Text and its ast, with ast positions (UTF-8 byte columns) as string offsets."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self.tree = ast.parse(text)
+        self._starts = [0, *itertools.accumulate(len(line) for line in self.lines)]
+
+    def offset(self, lineno: int, col: int) -> int:
+        line = self.lines[lineno - 1]
+        chars = col if line.isascii() else len(line.encode()[:col].decode())
+        return self._starts[lineno - 1] + chars
+
+    def line_start(self, lineno: int) -> int:
+        return self._starts[lineno - 1]
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return (
+            self.offset(node.lineno, node.col_offset),
+            self.offset(node.end_lineno, node.end_col_offset),
+        )
+
+    def segment(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.text[start:end]
+
+
+def edit(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each [start, end) range replaced (ranges must not overlap)."""
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
 
 
 def replace_lines(text: str, edits: list[tuple[Span, str]]) -> str:

@@ -1,0 +1,104 @@
+"""Repairing usage_examples.py so every access pattern is called, and called so that it can
+find the data the script itself created.
+
+- older template: the commented-out blocks of `_test_additional_access_patterns` come back
+  as code that prints its result and marks its errors like the current template (legacy);
+- both templates: every call matches its method's signature (keyword arguments, the
+  related entity from `created_entities` when the generated call leaves it out), and literal
+  arguments that cannot hit the script's data (`""`, `"prefix_value"`, a date for a number)
+  are replaced by values taken from the created entities (calls, values);
+- destructive patterns (DeleteItem) run after the ones that read, and conditional-create
+  transactions after the intermediate cleanup, as the generator's own comment intends (order).
+
+Only the two pattern sections are read and rewritten, as text located by `ast`; the CRUD
+half of the script and main() with its safety check are never touched. A rewritten section
+is formatted with the DAL's ruff.toml.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from bot.implement._format import format_methods
+from bot.implement._splice import Source, method_span, methods, replace_lines
+from bot.implement.usage.calls import CallRepair
+from bot.implement.usage.legacy import uncomment_blocks
+from bot.implement.usage.order import ConditionalPuts, deletes_last
+from bot.model import Dal
+
+ADDITIONAL, CROSS_TABLE = '_test_additional_access_patterns', '_test_cross_table_patterns'
+
+
+def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
+    path = dal.path / 'usage_examples.py'
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding='utf-8')
+    file = Source(text)
+    sections = [
+        (cls, name, method_span(file.lines, fn))
+        for (cls, name), fn in methods(file.tree).items()
+        if name in (ADDITIONAL, CROSS_TABLE)
+    ]
+    attrs = _service_attributes(text)
+    repairs: list[str] = []
+
+    # Each section is edited alone, as the one method of a class of its class's name.
+    def wrapped(cls: str, code: str) -> Source:
+        return Source(f'class {cls}:\n{code}')
+
+    def unwrapped(src_text: str) -> str:
+        return src_text.split('\n', 1)[1]
+
+    codes = {name: ''.join(file.lines[span.start : span.end]) for _, name, span in sections}
+    new = dict(codes)
+    if ADDITIONAL in new:
+        new[ADDITIONAL] = uncomment_blocks(new[ADDITIONAL], repairs)
+    calls = CallRepair(dal, attrs, repairs)
+    for cls, name, _ in sections:
+        new[name] = unwrapped(calls(wrapped(cls, new[name])))
+    calls.report()
+    puts = ConditionalPuts(dal, attrs, _sample_constructors(file))
+    for cls, name, _ in sections:
+        src = wrapped(cls, new[name])
+        if name == ADDITIONAL:
+            new[name] = unwrapped(deletes_last(src, dal, repairs))
+        else:
+            new[name] = unwrapped(puts(src, repairs))
+
+    changed = [(cls, span, new[name]) for cls, name, span in sections if new[name] != codes[name]]
+    if not changed:
+        return None
+    formatted = format_methods([(cls, code) for cls, _, code in changed], dal.path)
+    edits = [(span, code) for (_, span, _), code in zip(changed, formatted, strict=True)]
+    return replace_lines(text, edits), repairs
+
+
+def _service_attributes(text: str) -> dict[str, str]:
+    """`self.order_repo = OrderRepository(...)` -> {'order_repo': 'OrderRepository'}."""
+    return dict(re.findall(r'self\.(\w+)\s*=\s*(\w+)\(', text))
+
+
+def _sample_constructors(file: Source) -> dict[str, str]:
+    """Source of `sample_hotel = Hotel(...)` in the CRUD section, by entity name (the
+    first one in the file wins)."""
+    found: dict[str, str] = {}
+    assigns = sorted(
+        (
+            node
+            for node in ast.walk(file.tree)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id.startswith('sample_')
+        ),
+        key=lambda node: node.lineno,
+    )
+    for node in assigns:
+        found.setdefault(node.value.func.id, file.segment(node.value))
+    return found
+
+
+__all__ = ['repair_usage']

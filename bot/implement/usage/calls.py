@@ -1,0 +1,136 @@
+"""Calls of pattern methods made to match their signature and to hit the script's data.
+
+`self.<service>.<method>(...)` becomes a keyword call: arguments the script computes stay
+as they are; literals that cannot find what the script created (`""`, `"prefix_value"`, a
+date where the key is a number) and missing arguments get values from `created_entities`.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from bot.implement._context import PAGINATION
+from bot.implement._splice import Source, edit
+from bot.implement.usage.values import ArgumentValues
+from bot.model import Dal
+
+
+def is_literal(node: ast.expr) -> bool:
+    """A value typed into the script rather than computed from its data."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, bytes, int, float)) and not isinstance(
+            node.value, bool
+        )
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.List):
+        return not node.elts
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float)
+    # Decimal("0.00")
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == 'Decimal'
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
+
+
+def _pattern_call(node: ast.AST) -> tuple[str, str] | None:
+    """(service attribute, method) of `self.<attr>.<method>(...)`."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and isinstance(node.func.value.value, ast.Name)
+        and node.func.value.value.id == 'self'
+    ):
+        return node.func.value.attr, node.func.attr
+    return None
+
+
+class CallRepair:
+    """Rewrites the pattern calls of a section; `repairs` says what changed and why."""
+
+    def __init__(self, dal: Dal, attrs: dict[str, str], repairs: list[str]):
+        self.dal, self.attrs, self.repairs = dal, attrs, repairs
+        self.by_name: list[str] = []  # calls whose only change is naming their arguments
+
+    def report(self) -> None:
+        if self.by_name:
+            self.repairs.append(f'calls name their arguments: {", ".join(self.by_name)}')
+
+    def __call__(self, src: Source) -> str:
+        edits: list[tuple[int, int, str]] = []
+        calls = sorted(
+            (node for node in ast.walk(src.tree) if _pattern_call(node)),
+            key=lambda node: (node.lineno, node.col_offset),
+        )
+        for call in calls:
+            start, end = src.span(call)
+            if edits and start < edits[-1][1]:
+                continue  # inside a call already rewritten, whose arguments keep their text
+            new = self._repaired(src, call)
+            if new is not None:
+                edits.append((start, end, new))
+        return edit(src.text, edits)
+
+    def _repaired(self, src: Source, call: ast.Call) -> str | None:
+        attr, name = _pattern_call(call)
+        owner = self.attrs.get(attr)
+        pattern = next(
+            (p for p in self.dal.patterns if p.owner == owner and p.method == name), None
+        )
+        method = self.dal.method(owner or '', name)
+        if pattern is None or method is None:
+            return None
+        values = ArgumentValues(self.dal, pattern, method)
+        order = [p.name for p in pattern.parameters] or [p.name for p in method.parameters]
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+        given: dict[str, ast.expr] = dict(zip(order, positional, strict=False))
+        given |= {k.arg: k.value for k in call.keywords if k.arg is not None}
+        for p in method.parameters:
+            e = self.dal.entity((p.annotation or '').strip('\'"'))
+            if e is not None and p.name in given and not is_literal(given[p.name]):
+                values.passed[e.name] = src.segment(given[p.name])
+        args: list[tuple[str, str]] = []
+        changed: list[str] = []
+        for p in method.parameters:
+            if p.kind not in ('positional', 'keyword') or p.name in PAGINATION:
+                continue
+            old = given.get(p.name)
+            if old is not None and not is_literal(old):
+                args.append((p.name, src.segment(old)))
+                continue
+            derived = values.for_param(p.name)
+            if derived is not None:
+                if old is None or src.segment(old) != derived:
+                    changed.append(f'{p.name}={derived}')
+                args.append((p.name, derived))
+            elif old is not None:
+                args.append((p.name, src.segment(old)))
+            elif p.default is None and p.annotation is None:
+                # An untyped extra (`update_value`) the implementation does not read.
+                changed.append(f'{p.name}=None')
+                args.append((p.name, 'None'))
+            elif p.default is None:
+                self.repairs.append(
+                    f'#{pattern.id} {name}: no value for required parameter {p.name!r}'
+                )
+                return None
+        keywords_changed = [k.arg for k in call.keywords] != [n for n, _ in args]
+        if (
+            not changed
+            and not keywords_changed
+            and not positional
+            and len(args) == len(call.args) + len(call.keywords)
+        ):
+            return None
+        if changed:
+            self.repairs.append(f'#{pattern.id} {owner}.{name}: ' + ', '.join(changed))
+        elif keywords_changed:
+            self.by_name.append(f'#{pattern.id}')
+        return f'{src.segment(call.func)}({", ".join(f"{k}={v}" for k, v in args)})'

@@ -1,0 +1,152 @@
+"""Pattern blocks made runnable in sequence: deletes after reads, fresh ids for
+conditional creates, and the items a ConditionCheck reads created first."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from bot.implement._splice import Source, edit, header_end
+from bot.model import AccessPattern, Dal
+from bot.model._types import snake
+
+_BLOCK_ID = re.compile(r'(?:Access )?Pattern #(\d+)')
+
+
+def _function(src: Source) -> ast.FunctionDef:
+    """The section's method: the one statement of its one-class wrapper."""
+    return src.tree.body[0].body[0]
+
+
+def _units(src: Source, fn: ast.FunctionDef) -> list[tuple[int, int, ast.stmt]]:
+    """Each statement of the body as whole lines, with the blank and comment lines above it
+    (a block's `# Access Pattern #N` heading moves with the block)."""
+    units, start = [], header_end(src.lines, fn)
+    for stmt in fn.body:
+        units.append((start, stmt.end_lineno, stmt))
+        start = stmt.end_lineno
+    return units
+
+
+def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
+    """DeleteItem blocks move after the last block that reads, so reads find their data."""
+    units = _units(src, _function(src))
+    lines = src.lines
+
+    def text(unit: tuple[int, int, ast.stmt]) -> str:
+        return ''.join(lines[unit[0] : unit[1]])
+
+    blocks = [
+        (i, p)
+        for i, unit in enumerate(units)
+        if isinstance(unit[2], ast.Try)
+        and (hit := _BLOCK_ID.search(text(unit)))
+        and (p := dal.pattern(int(hit.group(1)))) is not None
+    ]
+    deletes = [i for i, p in blocks if p.operation == 'DeleteItem']
+    if not deletes or all(
+        i > j for i in deletes for j, p in blocks if p.operation != 'DeleteItem'
+    ):
+        return src.text
+    last_block = blocks[-1][0]
+    rest = [i for i in range(len(units)) if i not in deletes]
+    insert_at = rest.index(last_block) + 1 if last_block in rest else len(rest)
+    order = rest[:insert_at] + deletes + rest[insert_at:]
+    first, last = units[0][0], units[-1][1]
+    body = ''.join(text(units[i]) for i in order)
+    ids = ', '.join(f'#{p.id}' for i, p in blocks if i in deletes)
+    repairs.append(f'DeleteItem patterns {ids} run after the patterns that read the same data')
+    return ''.join(lines[:first]) + body + ''.join(lines[last:])
+
+
+class ConditionalPuts:
+    """A conditional Put (`attribute_not_exists`) of an item the CRUD section already wrote
+    always fails: the transaction's test entity gets a fresh id (its last key field). The
+    item a ConditionCheck reads must exist: the CRUD section's sample recreates it when the
+    intermediate cleanup has removed it (the generator sets up only Put items)."""
+
+    def __init__(self, dal: Dal, attrs: dict[str, str], samples: dict[str, str]):
+        self.dal, self.samples = dal, samples
+        self.attr_of = {cls: attr for attr, cls in attrs.items()}
+
+    def __call__(self, src: Source, repairs: list[str]) -> str:
+        current: AccessPattern | None = None
+        edits: list[tuple[int, int, str]] = []
+        fixed: list[str] = []
+        for stmt in _function(src).body:
+            simple = not hasattr(stmt, 'body')
+            if simple and (hit := re.search(r'--- Pattern #(\d+)', src.segment(stmt))):
+                current = self.dal.pattern(int(hit.group(1)))
+            if not isinstance(stmt, ast.Try):
+                continue
+            if current is None or current.operation != 'TransactWrite':
+                continue
+            puts = {
+                i.entity
+                for i in current.transaction_items
+                if i.action == 'Put' and 'attribute_not_exists' in (i.condition or '')
+            }
+            renamed = self._fresh_ids(src, stmt, puts, edits)
+            if renamed:
+                fixed.append(f'#{current.id} ({", ".join(renamed)})')
+            checked = [i.entity for i in current.transaction_items if i.action == 'ConditionCheck']
+            tests = {src.segment(s.test) for s in stmt.body if isinstance(s, ast.If)}
+            setup = [
+                s
+                for e in checked
+                if f'{e!r} not in created_entities' not in tests and (s := self._ensure_exists(e))
+            ]
+            if setup:
+                first = stmt.body[0]
+                indent = src.lines[first.lineno - 1][: first.col_offset]
+                code = ''.join(
+                    ''.join(indent + line for line in s.splitlines(keepends=True)) for s in setup
+                )
+                at = src.line_start(stmt.lineno + 1)
+                edits.append((at, at, code))
+                fixed.append(f'#{current.id} (creates {", ".join(checked)} it checks)')
+        if not fixed:
+            return src.text
+        repairs.append(f'transactions made runnable: {"; ".join(fixed)}')
+        return edit(src.text, edits)
+
+    def _fresh_ids(
+        self, src: Source, block: ast.Try, entities: set[str], edits: list
+    ) -> list[str]:
+        """`Reservation(..., reservation_id='res-31')` -> `reservation_id='res-31-tx'`."""
+        renamed = []
+        for call in ast.walk(block):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id in entities
+            ):
+                continue
+            entity = self.dal.entity(call.func.id)
+            key = entity.sk if entity.sk and entity.sk.fields else entity.pk
+            if key is None or not key.fields:
+                continue
+            field = key.fields[-1]
+            for kw in call.keywords:
+                value = kw.value
+                if (
+                    kw.arg == field
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                    and not value.value.endswith('-tx')
+                ):
+                    edits.append((*src.span(value), repr(value.value + '-tx')))
+                    renamed.append(f'{entity.name}.{field}')
+        return renamed
+
+    def _ensure_exists(self, entity_name: str) -> str | None:
+        repo = self.dal.repository_for(entity_name)
+        attr = self.attr_of.get(repo.name) if repo else None
+        create = f'create_{snake(entity_name)}'
+        sample = self.samples.get(entity_name)
+        if attr is None or sample is None or self.dal.method(repo.name, create) is None:
+            return None
+        return (
+            f'if {entity_name!r} not in created_entities:\n'
+            f'    created_entities[{entity_name!r}] = self.{attr}.{create}({sample})\n'
+        )
