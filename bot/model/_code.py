@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
-
-import libcst as cst
-import libcst.matchers as m
 
 from bot.model._source import ParsedModule
 from bot.model._types import Field, KeyTemplate, Method, Parameter, Repository, StubHint
@@ -45,95 +43,84 @@ class CodeEntity:
     )
 
 
-def _string_value(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        return node.evaluated_value if isinstance(node.evaluated_value, str) else None
+# A method may be `async def`.
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _string_value(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
     return None
 
 
-def template_of(node: cst.BaseExpression, owner: str) -> KeyTemplate | None:
+def template_of(node: ast.expr, owner: str) -> KeyTemplate | None:
     """`f"ORDER#{entity.order_date}"` or `self.price` -> KeyTemplate('ORDER#{order_date}')."""
-    if isinstance(node, cst.FormattedString):
+    if isinstance(node, ast.JoinedStr):
         text = ''
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                text += part.value
-            elif isinstance(part.expression, cst.Attribute):
-                text += '{' + part.expression.attr.value + '}'
-            elif isinstance(part.expression, cst.Name):
-                text += '{' + part.expression.value + '}'
-            else:
-                return None
+        for part in node.values:
+            match part:
+                case ast.Constant(value=str(literal)):
+                    text += literal
+                case ast.FormattedValue(value=ast.Attribute(attr=name) | ast.Name(id=name)):
+                    text += '{' + name + '}'
+                case _:
+                    return None
         return KeyTemplate(text=text)
-    if isinstance(node, cst.Attribute) and m.matches(node.value, m.Name(owner)):
-        return KeyTemplate(text='{' + node.attr.value + '}')
-    if isinstance(node, cst.Name) and owner == '':
-        return KeyTemplate(text='{' + node.value + '}')
+    match node:
+        case ast.Attribute(value=ast.Name(id=name), attr=attr) if name == owner:
+            return KeyTemplate(text='{' + attr + '}')
+        case ast.Name(id=name) if owner == '':
+            return KeyTemplate(text='{' + name + '}')
     value = _string_value(node)
     return KeyTemplate(text=value) if value is not None else None
 
 
-def _templates_of(node: cst.BaseExpression, owner: str) -> list[KeyTemplate]:
-    if isinstance(node, cst.Tuple):
-        found = [template_of(el.value, owner) for el in node.elements]
+def _templates_of(node: ast.expr, owner: str) -> list[KeyTemplate]:
+    if isinstance(node, ast.Tuple):
+        found = [template_of(el, owner) for el in node.elts]
         return [t for t in found if t is not None]
     single = template_of(node, owner)
     return [single] if single else []
 
 
-def _returned(fn: cst.FunctionDef) -> cst.BaseExpression | None:
-    for stmt in fn.body.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Return) and small.value is not None:
-                    return small.value
-    return None
+def _returned(fn: Function) -> ast.expr | None:
+    return next(
+        (s.value for s in fn.body if isinstance(s, ast.Return) and s.value is not None), None
+    )
 
 
 def parse_entities(mod: ParsedModule) -> dict[str, CodeEntity]:
-    configs: dict[str, dict[str, cst.BaseExpression]] = {}
-    classes: list[cst.ClassDef] = []
-    for stmt in mod.module.body:
-        if m.matches(
-            stmt,
-            m.SimpleStatementLine(
-                body=[
-                    m.Assign(
-                        targets=[m.AssignTarget(m.Name())], value=m.Call(m.Name('EntityConfig'))
-                    )
-                ]
-            ),
-        ):
-            assign = stmt.body[0]
-            configs[assign.targets[0].target.value] = {
-                a.keyword.value: a.value for a in assign.value.args if a.keyword
-            }
-        elif isinstance(stmt, cst.ClassDef):
-            classes.append(stmt)
+    configs: dict[str, dict[str, ast.expr]] = {}
+    classes: list[ast.ClassDef] = []
+    for stmt in mod.tree.body:
+        match stmt:
+            case ast.Assign(
+                targets=[ast.Name(id=name)], value=ast.Call(func=ast.Name(id='EntityConfig'))
+            ):
+                configs[name] = {k.arg: k.value for k in stmt.value.keywords if k.arg}
+            case ast.ClassDef():
+                classes.append(stmt)
 
     entities: dict[str, CodeEntity] = {}
     for cls in classes:
-        entity = CodeEntity(name=cls.name.value, line=mod.line(cls.name.value))
+        entity = CodeEntity(name=cls.name, line=cls.lineno)
         config_name = None
-        for stmt in cls.body.body:
-            if m.matches(stmt, m.SimpleStatementLine(body=[m.AnnAssign(target=m.Name())])):
-                ann = stmt.body[0]
-                annotation = mod.code(ann.annotation.annotation)
-                base = annotation.split('[')[0].split('|')[0].strip()
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                base = mod.code(stmt.annotation).split('[')[0].split('|')[0].strip()
                 entity.fields.append(
                     Field(
-                        name=ann.target.value,
+                        name=stmt.target.id,
                         type=_ANNOTATION_TYPES.get(base, 'string'),
-                        required=ann.value is None,
+                        required=stmt.value is None,
                     )
                 )
-            elif isinstance(stmt, cst.FunctionDef):
-                name = stmt.name.value
+            elif isinstance(stmt, Function):
                 returned = _returned(stmt)
-                if name == 'get_config' and isinstance(returned, cst.Name):
-                    config_name = returned.value
+                if stmt.name == 'get_config' and isinstance(returned, ast.Name):
+                    config_name = returned.id
                 elif returned is not None and (
-                    hit := re.match(r'build_gsi_(pk|sk)_(?!for_lookup)(\w+)$', name)
+                    hit := re.match(r'build_gsi_(pk|sk)_(?!for_lookup)(\w+)$', stmt.name)
                 ):
                     part, index = hit.groups()
                     pk_sk = entity.index_keys.setdefault(index, ([], []))
@@ -141,13 +128,12 @@ def parse_entities(mod: ParsedModule) -> dict[str, CodeEntity]:
         if config_name is None and not entity.fields:
             continue
         config = configs.get(config_name or '', {})
-        if isinstance(config.get('entity_type'), cst.SimpleString):
-            entity.entity_type = _string_value(config['entity_type']) or ''
+        entity.entity_type = _string_value(config.get('entity_type')) or ''
         for key, attr in (('pk_builder', 'pk'), ('sk_builder', 'sk')):
             builder = config.get(key)
-            if isinstance(builder, cst.Lambda):
-                params = builder.params.params
-                owner = params[0].name.value if params else ''
+            if isinstance(builder, ast.Lambda):
+                params = builder.args.args
+                owner = params[0].arg if params else ''
                 setattr(entity, attr, template_of(builder.body, owner))
         entity.fields = [f for f in entity.fields if f.name != 'version']
         entities[entity.name] = entity
@@ -173,87 +159,78 @@ def parse_hint(comments: list[str]) -> StubHint:
     return StubHint(**values)
 
 
-def body_comments(fn: cst.FunctionDef) -> list[str]:
-    comments: list[str] = []
-    block = fn.body
-    if not isinstance(block, cst.IndentedBlock):
-        return comments
-    if block.header.comment:
-        comments.append(block.header.comment.value)
-    for stmt in block.body:
-        comments += [ll.comment.value for ll in stmt.leading_lines if ll.comment]
-        trailing = getattr(stmt, 'trailing_whitespace', None)
-        if trailing is not None and trailing.comment:
-            comments.append(trailing.comment.value)
-    comments += [ll.comment.value for ll in block.footer if ll.comment]
+def stub_comments(mod: ParsedModule, fn: Function) -> list[str] | None:
+    """The comments of a stub (docstring, the generator's TODO comment block and `pass`:
+    nothing a human wrote); None for any other function."""
+    body = fn.body[1:] if ast.get_docstring(fn, clean=False) is not None else fn.body
+    if not body or not all(isinstance(stmt, ast.Pass) for stmt in body):
+        return None
+    comments = mod.block_comments(fn)
+    if comments is None or not any(STUB_MARKER in c for c in comments):
+        return None
     return comments
 
 
-def is_stub(fn: cst.FunctionDef) -> bool:
-    """Docstring, the generator's TODO comment block and `pass`: nothing a human wrote."""
-    block = fn.body
-    if not isinstance(block, cst.IndentedBlock):
-        return False
-    saw_pass = False
-    for i, stmt in enumerate(block.body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            return False
-        for small in stmt.body:
-            if isinstance(small, cst.Pass):
-                saw_pass = True
-            elif not (
-                i == 0 and m.matches(small, m.Expr(m.SimpleString() | m.ConcatenatedString()))
-            ):
-                return False
-    return saw_pass and any(STUB_MARKER in c for c in body_comments(fn))
+def _arguments(args: ast.arguments) -> list[tuple[ast.arg, ast.expr | None, str]]:
+    """(parameter, default, kind) in the order they are written."""
+    positional = [*args.posonlyargs, *args.args]
+    defaults = [None] * (len(positional) - len(args.defaults)) + args.defaults
+    out = [(a, d, 'positional') for a, d in zip(positional, defaults, strict=True)]
+    if args.vararg:
+        out.append((args.vararg, None, 'star'))
+    out += [(a, d, 'keyword') for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    if args.kwarg:
+        out.append((args.kwarg, None, 'double_star'))
+    return out
 
 
-def _parameters(mod: ParsedModule, fn: cst.FunctionDef) -> tuple[Parameter, ...]:
-    params: list[Parameter] = []
-
-    def add(p: cst.Param, kind: str) -> None:
-        params.append(
-            Parameter(
-                name=p.name.value,
-                annotation=mod.code(p.annotation.annotation) if p.annotation else None,
-                default=mod.code(p.default) if p.default else None,
-                kind=kind,
-            )
+def _parameters(mod: ParsedModule, fn: Function) -> tuple[Parameter, ...]:
+    params = [
+        Parameter(
+            name=p.arg,
+            annotation=mod.code(p.annotation) if p.annotation else None,
+            default=mod.code(default) if default else None,
+            kind=kind,
         )
-
-    for p in (*fn.params.posonly_params, *fn.params.params):
-        add(p, 'positional')
-    if isinstance(fn.params.star_arg, cst.Param):
-        add(fn.params.star_arg, 'star')
-    for p in fn.params.kwonly_params:
-        add(p, 'keyword')
-    if fn.params.star_kwarg:
-        add(fn.params.star_kwarg, 'double_star')
+        for p, default, kind in _arguments(fn.args)
+    ]
     if params and params[0].name in ('self', 'cls'):
         params = params[1:]
     return tuple(params)
 
 
-def parse_method(mod: ParsedModule, owner: str, fn: cst.FunctionDef) -> Method:
-    stub = is_stub(fn)
+def parse_method(mod: ParsedModule, owner: str, fn: Function) -> Method:
+    comments = stub_comments(mod, fn)
     return Method(
         file=mod.path.name,
         owner=owner,
-        name=fn.name.value,
-        line=mod.line(owner, fn.name.value),
+        name=fn.name,
+        line=fn.lineno,
         parameters=_parameters(mod, fn),
-        returns=mod.code(fn.returns.annotation) if fn.returns else None,
-        docstring=fn.get_docstring(clean=True),
-        is_stub=stub,
-        hint=parse_hint(body_comments(fn)) if stub else None,
+        returns=mod.code(fn.returns) if fn.returns else None,
+        docstring=ast.get_docstring(fn, clean=True),
+        is_stub=comments is not None,
+        hint=parse_hint(comments) if comments is not None else None,
     )
 
 
-def _super_init_args(fn: cst.FunctionDef) -> list[cst.Arg] | None:
-    found = m.findall(
-        fn, m.Call(func=m.Attribute(value=m.Call(func=m.Name('super')), attr=m.Name('__init__')))
-    )
-    return list(found[0].args) if found else None
+def _super_init_args(fn: Function) -> list[ast.expr]:
+    """The arguments of the first `super().__init__(...)`, keyword ones included, as written."""
+    calls = [
+        node
+        for node in ast.walk(fn)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == '__init__'
+        and isinstance(node.func.value, ast.Call)
+        and isinstance(node.func.value.func, ast.Name)
+        and node.func.value.func.id == 'super'
+    ]
+    if not calls:
+        return []
+    call = min(calls, key=lambda c: (c.lineno, c.col_offset))
+    args = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    return [a.value if isinstance(a, ast.keyword) else a for a in args]
 
 
 def parse_repositories(
@@ -263,40 +240,43 @@ def parse_repositories(
     repos: list[Repository] = []
     methods: list[Method] = []
     sources: dict[str, str] = {}
-    for cls in mod.module.body:
-        if not isinstance(cls, cst.ClassDef):
+    for cls in mod.tree.body:
+        if not isinstance(cls, ast.ClassDef):
             continue
         entity = None
         for base in cls.bases:
-            if m.matches(base.value, m.Subscript(value=m.Name('BaseRepository'))):
-                entity = mod.code(base.value.slice[0].slice.value)
+            match base:
+                case ast.Subscript(value=ast.Name(id='BaseRepository'), slice=first):
+                    if isinstance(first, ast.Tuple):
+                        first = first.elts[0]
+                    entity = mod.code(first)
         if entity is None:
             continue
         table_name, pkey, skey = '', '', None
-        for fn in cls.body.body:
-            if not isinstance(fn, cst.FunctionDef):
+        for fn in cls.body:
+            if not isinstance(fn, Function):
                 continue
-            if fn.name.value == '__init__':
-                for p in fn.params.params:
-                    if p.name.value == 'table_name' and p.default is not None:
-                        table_name = _string_value(p.default) or ''
-                args = _super_init_args(fn) or []
+            if fn.name == '__init__':
+                for p, default, _ in _arguments(fn.args):
+                    if p.arg == 'table_name' and default is not None:
+                        table_name = _string_value(default) or ''
+                args = _super_init_args(fn)
                 if len(args) >= 3:
-                    pkey = _string_value(args[2].value) or ''
+                    pkey = _string_value(args[2]) or ''
                 if len(args) >= 4:
-                    skey = _string_value(args[3].value)
+                    skey = _string_value(args[3])
                 continue
-            method = parse_method(mod, cls.name.value, fn)
+            method = parse_method(mod, cls.name, fn)
             methods.append(method)
-            sources[f'{cls.name.value}.{method.name}'] = mod.code(fn)
+            sources[f'{cls.name}.{method.name}'] = mod.code(fn)
         repos.append(
             Repository(
-                name=cls.name.value,
+                name=cls.name,
                 entity=entity,
                 table_name=table_name,
                 pkey_name=pkey,
                 skey_name=skey,
-                line=mod.line(cls.name.value),
+                line=cls.lineno,
             )
         )
     return repos, methods, sources
@@ -305,12 +285,12 @@ def parse_repositories(
 def parse_service(mod: ParsedModule) -> tuple[list[Method], dict[str, str]]:
     methods: list[Method] = []
     sources: dict[str, str] = {}
-    for cls in mod.module.body:
-        if isinstance(cls, cst.ClassDef):
-            for fn in cls.body.body:
-                if isinstance(fn, cst.FunctionDef) and not fn.name.value.startswith('__'):
-                    methods.append(parse_method(mod, cls.name.value, fn))
-                    sources[f'{cls.name.value}.{fn.name.value}'] = mod.code(fn)
+    for cls in mod.tree.body:
+        if isinstance(cls, ast.ClassDef):
+            for fn in cls.body:
+                if isinstance(fn, Function) and not fn.name.startswith('__'):
+                    methods.append(parse_method(mod, cls.name, fn))
+                    sources[f'{cls.name}.{fn.name}'] = mod.code(fn)
     return methods, sources
 
 
