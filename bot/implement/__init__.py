@@ -13,7 +13,14 @@ from pathlib import Path
 
 import libcst as cst
 
-from bot.commit import chunks, commit_files, compile_check, open_repo, write_atomic
+from bot.commit import (
+    chunks,
+    commit_files,
+    compile_check,
+    open_repo,
+    read_source,
+    write_atomic,
+)
 from bot.implement._context import Rendered, Stub, Unmappable
 from bot.implement._format import BODY_INDENT, format_bodies
 from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
@@ -126,17 +133,18 @@ def implement_dal(
     root = Path(repo.working_tree_dir).resolve() if repo else None
     planned, left = plan(dal)
     result = ImplementResult(dal=dal.path, left=left)
-    texts = {
-        f: (dal.path / f).read_text(encoding='utf-8')
+    files = {
+        f: read_source(dal.path / f)
         for f in FILE_ORDER
         if any(p.method.file == f for p in planned)
     }
+    texts = {f: text for f, (text, _) in files.items()}
     bodies = _formatted(dal.path, planned)
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(planned, chunk_size) if repo is not None else [planned]:
         new = _apply_chunk(dal.path, texts, bodies, chunk)
         for file, code in new.items():
-            write_atomic(dal.path / file, code)
+            write_atomic(dal.path / file, code, newline=files[file][1])
             texts[file] = code
             if file not in result.files_written:
                 result.files_written.append(file)
@@ -159,11 +167,13 @@ def implement_dal(
                 result.commits.append(info)
 
     # The model from before implementing: stub comments still say range and index.
-    usage = repair_usage(dal)
+    usage_path = dal.path / 'usage_examples.py'
+    usage_text, usage_newline = read_source(usage_path) if usage_path.is_file() else ('', '\n')
+    usage = repair_usage(dal, usage_text) if usage_text else None
     if usage is not None:
         text, repairs = usage
-        compile_check(dal.path / 'usage_examples.py', text)
-        write_atomic(dal.path / 'usage_examples.py', text)
+        compile_check(usage_path, text)
+        write_atomic(usage_path, text, newline=usage_newline)
         result.usage_repairs = repairs
         result.files_written.append('usage_examples.py')
         if repo is not None:

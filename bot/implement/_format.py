@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bot.implement._splice import Key
+from bot.implement._splice import Key, split_lines
 
 
 def ruff_command() -> list[str]:
@@ -64,7 +64,7 @@ def format_methods(methods: list[tuple[str, str]], dal_dir: Path) -> list[str]:
     formatted = _ruff_format(
         '\n\n'.join(f'class {owner}:\n{code}' for owner, code in methods), dal_dir
     )
-    lines = formatted.splitlines(keepends=True)
+    lines = split_lines(formatted)
     starts = [c.lineno for c in ast.parse(formatted).body if isinstance(c, ast.ClassDef)]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
     return [''.join(_strip_blank_edges(lines[s:e])) for s, e in zip(starts, ends, strict=True)]
@@ -83,7 +83,7 @@ def format_bodies(bodies: dict[Key, str], dal_dir: Path) -> dict[Key, str]:
     ]
     formatted = format_methods(methods, dal_dir)
     return {
-        key: ''.join(_strip_blank_edges(code.splitlines(keepends=True)[1:]))
+        key: ''.join(_strip_blank_edges(split_lines(code)[1:]))
         for key, code in zip(keys, formatted, strict=True)
     }
 

@@ -27,6 +27,13 @@ class Span:
     indent: str
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as Python counts them (the text has `\n` line ends): str.splitlines also breaks
+    at form feeds, U+2028 and others, which would put every edit below one out of place."""
+    lines = text.split('\n')
+    return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
 def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
@@ -89,7 +96,7 @@ class Source:
 
     def __init__(self, text: str):
         self.text = text
-        self.lines = text.splitlines(keepends=True)
+        self.lines = split_lines(text)
         self.tree = ast.parse(text)
         self._starts = [0, *itertools.accumulate(len(line) for line in self.lines)]
 
@@ -121,7 +128,7 @@ def edit(text: str, edits: list[tuple[int, int, str]]) -> str:
 
 def replace_lines(text: str, edits: list[tuple[Span, str]]) -> str:
     """`text` with each span's lines replaced by new text (spans must not overlap)."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     for span, new in sorted(edits, key=lambda e: e[0].start, reverse=True):
         lines[span.start : span.end] = [new]
     return ''.join(lines)
@@ -132,14 +139,13 @@ def reindent(code: str, old: str, new: str) -> str:
     if old == new:
         return code
     return ''.join(
-        new + line[len(old) :] if line.startswith(old) else line
-        for line in code.splitlines(keepends=True)
+        new + line[len(old) :] if line.startswith(old) else line for line in split_lines(code)
     )
 
 
 def splice_bodies(text: str, bodies: dict[Key, str], indent: str) -> str:
     """Replace the body of each (class, method) with new code indented by `indent`."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     found = methods(ast.parse(text))
     missing = set(bodies) - set(found)
     if missing:
@@ -175,7 +181,7 @@ def add_imports(text: str, imports: set[tuple[str, str]]) -> str:
         ),
         None,
     )
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     cut = len(lines) if first_def is None else first_def - 1
     header = ''.join(lines[:cut])
     context = CodemodContext()

@@ -204,3 +204,44 @@ def test_syntax_error_message_has_the_line(tmp_path):
 def test_a_folder_that_is_not_a_dal(tmp_path):
     done = _cli('implement', str(tmp_path))
     assert done.returncode == 2 and 'not a generated DAL' in done.stderr
+
+
+def _human_methods_unchanged(path, before):
+    after = _methods(path)
+    for key, code in before.items():
+        if STUB_MARKER not in code:
+            assert after[key] == code, key
+
+
+def test_a_crlf_dal_stays_crlf_and_its_other_lines_keep_their_bytes(tmp_path):
+    """Windows checkouts of a generated DAL: only the stub bodies change, line ends stay."""
+    dal = copy_fixture('shop_example', tmp_path)
+    for path in dal.glob('*.py'):
+        path.write_bytes(path.read_bytes().replace(b'\n', b'\r\n'))
+    before = {p.name: p.read_bytes() for p in dal.glob('*.py')}
+    methods = _methods(dal / 'repositories.py')
+    result = implement_dal(dal)
+    assert result.implemented and not result.left
+    for name in ('repositories.py', 'usage_examples.py'):
+        after = (dal / name).read_bytes()
+        assert after != before[name]
+        assert after.count(b'\n') == after.count(b'\r\n'), f'{name} has LF-only lines'
+    _human_methods_unchanged(dal / 'repositories.py', methods)
+
+
+def test_form_feeds_and_line_separators_in_strings_do_not_shift_the_edits(tmp_path):
+    """str.splitlines breaks at \\f and U+2028, Python does not: edits land where ast says."""
+    dal = copy_fixture('shop_example', tmp_path)
+    odd = 'NOTE = "page\x0cbreak\u2028line"  # \x0c\u2028 in a comment\n'
+    for name in ('repositories.py', 'usage_examples.py'):
+        path = dal / name
+        text = path.read_text(encoding='utf-8')
+        path.write_text(text.replace('\nclass ', '\n' + odd + '\n\nclass ', 1), encoding='utf-8')
+    methods = _methods(dal / 'repositories.py')
+    result = implement_dal(dal)
+    assert result.implemented and not result.left
+    assert result.usage_repairs
+    for name in ('repositories.py', 'usage_examples.py'):
+        assert odd in (dal / name).read_text(encoding='utf-8')
+    _human_methods_unchanged(dal / 'repositories.py', methods)
+    assert not load_dal(dal).stubs

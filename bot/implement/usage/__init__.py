@@ -30,11 +30,9 @@ from bot.model import Dal
 ADDITIONAL, CROSS_TABLE = '_test_additional_access_patterns', '_test_cross_table_patterns'
 
 
-def repair_usage(dal: Dal) -> tuple[str, list[str]] | None:
-    path = dal.path / 'usage_examples.py'
-    if not path.is_file():
-        return None
-    text = path.read_text(encoding='utf-8')
+def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
+    """The repaired text of usage_examples.py (given with `\n` line ends) and what was
+    repaired; None when nothing needs to change."""
     file = Source(text)
     sections = [
         (cls, name, method_span(file.lines, fn))

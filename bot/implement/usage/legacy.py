@@ -13,7 +13,7 @@ import ast
 import re
 import textwrap
 
-from bot.implement._splice import Source, edit
+from bot.implement._splice import Source, edit, split_lines
 
 _BLOCK = re.compile(r'^\s*# Access Pattern #(\d+):\s*(.*)$')
 _CODE = re.compile(r'^(\s*)# ?(.*)$')
@@ -74,7 +74,7 @@ def uncomment_blocks(source: str, repairs: list[str]) -> str:
     if not re.search(r'^\s*# try:\s*$', source, re.M):
         return source
     out: list[str] = []
-    lines = source.splitlines(keepends=True)
+    lines = split_lines(source)
     i = 0
     restored = []
     while i < len(lines):

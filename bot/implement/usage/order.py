@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.implement._splice import Source, edit, header_end
+from bot.implement._splice import Source, edit, header_end, split_lines
 from bot.model import AccessPattern, Dal
 from bot.model._types import snake
 
@@ -99,9 +99,7 @@ class ConditionalPuts:
             if setup:
                 first = stmt.body[0]
                 indent = src.lines[first.lineno - 1][: first.col_offset]
-                code = ''.join(
-                    ''.join(indent + line for line in s.splitlines(keepends=True)) for s in setup
-                )
+                code = ''.join(''.join(indent + line for line in split_lines(s)) for s in setup)
                 at = src.line_start(stmt.lineno + 1)
                 edits.append((at, at, code))
                 fixed.append(f'#{current.id} (creates {", ".join(checked)} it checks)')
