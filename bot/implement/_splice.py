@@ -60,7 +60,7 @@ def methods(tree: ast.Module) -> dict[Key, ast.FunctionDef]:
 
 def body_span(lines: list[str], fn: ast.FunctionDef) -> Span:
     """What a stub's new body replaces: everything after the docstring (or the header),
-    comments included, down to the method's last line."""
+    comments included, down to the method's last line or the last comment under it."""
     first = fn.body[0]
     has_doc = (
         isinstance(first, ast.Expr)
@@ -70,7 +70,8 @@ def body_span(lines: list[str], fn: ast.FunctionDef) -> Span:
     start = first.end_lineno if has_doc else header_end(lines, fn)
     if start <= fn.lineno - 1 or start > fn.end_lineno:
         raise ValueError(f'line {fn.lineno}: {fn.name} has its body on the header line')
-    return Span(start, fn.end_lineno, _indent(lines[first.lineno - 1]))
+    # Comment lines trailing `pass` belong to the stub too (libcst counts them its footer).
+    return Span(start, method_span(lines, fn).end, _indent(lines[first.lineno - 1]))
 
 
 def method_span(lines: list[str], fn: ast.FunctionDef) -> Span:
