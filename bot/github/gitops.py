@@ -204,9 +204,10 @@ def config_env(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return env
 
 
-def _local_extraheaders(repo: git.Repo) -> list[tuple[str, str]]:
+def _config_entries(repo: git.Repo, *where: str, pattern: str) -> list[tuple[str, str]]:
+    """(key, value) of the config entries matching `pattern`, in file order."""
     proc = subprocess.run(
-        ['git', 'config', '--local', '--null', '--get-regexp', r'^http\..*extraheader$'],
+        ['git', 'config', *where, '--null', '--get-regexp', pattern],
         cwd=repo.working_tree_dir,
         capture_output=True,
         text=True,
@@ -220,25 +221,55 @@ def _local_extraheaders(repo: git.Repo) -> list[tuple[str, str]]:
     return pairs
 
 
-@contextlib.contextmanager
-def hidden_credentials(repo: git.Repo, token: str | None = None) -> Iterator[dict[str, str]]:
-    """While the bot runs the DAL's code, the workspace's `.git/config` holds no token.
+_EXTRAHEADER = r'^http\..*extraheader$'
 
-    actions/checkout (persist-credentials) stores the job token as an `http.<url>.extraheader`
-    in the workspace's `.git/config`, which the PR's own code could read. This takes those
-    entries out of the file for the duration and restores them afterwards; it yields the
-    environment that gives them (or, when there were none and the remote is https, the
-    `token`) to the bot's own fetches and pushes.
-    """
-    pairs = _local_extraheaders(repo)
-    for key in dict(pairs):
+
+def _credential_includes(repo: git.Repo) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """actions/checkout v6 keeps the token in a file of its own under RUNNER_TEMP, which
+    `.git/config` includes (`includeIf.gitdir:<workspace>/.git.path`). Returns the include
+    entries whose file holds an extraheader, and those extraheaders."""
+    git_dir = Path(repo.git_dir)
+    includes, headers = [], []
+    for key, value in _config_entries(repo, '--local', pattern=r'^include(if\..*)?\.path$'):
+        path = Path(value).expanduser()
+        target = path if path.is_absolute() else git_dir / path
+        found = _config_entries(repo, '--file', str(target), pattern=_EXTRAHEADER)
+        if found:
+            includes.append((key, value))
+            headers += found
+    return includes, headers
+
+
+def _unset(repo: git.Repo, entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Remove these keys from `.git/config`; returns every value they had, to restore."""
+    keys = {key for key, _ in entries}
+    removed = [(k, v) for k, v in _config_entries(repo, '--local', pattern='.') if k in keys]
+    for key in keys:
         subprocess.run(
             ['git', 'config', '--local', '--unset-all', key],
             cwd=repo.working_tree_dir,
             check=False,
             capture_output=True,
         )
-    env_pairs = list(pairs)
+    return removed
+
+
+@contextlib.contextmanager
+def hidden_credentials(repo: git.Repo, token: str | None = None) -> Iterator[dict[str, str]]:
+    """While the bot runs the DAL's code, the workspace's git config gives no token.
+
+    actions/checkout (persist-credentials) stores the job token as an `http.<url>.extraheader`:
+    up to v5 in the workspace's `.git/config`, from v6 in a file under RUNNER_TEMP that
+    `.git/config` includes. Either way the PR's own code could read it with `git config`.
+    This takes those entries (or the include) out of `.git/config` for the duration and puts
+    them back afterwards; it yields the environment that gives the headers (or, when there
+    were none and the remote is https, the `token`) to the bot's own fetches and pushes, so
+    they carry exactly one Authorization header.
+    """
+    local = _config_entries(repo, '--local', pattern=_EXTRAHEADER)
+    includes, included = _credential_includes(repo)
+    removed = _unset(repo, local + includes)
+    env_pairs = local + included
     if not env_pairs and token:
         url = _remote_url(repo)
         if url.startswith('https://'):
@@ -247,7 +278,7 @@ def hidden_credentials(repo: git.Repo, token: str | None = None) -> Iterator[dic
     try:
         yield config_env(env_pairs) if env_pairs else {}
     finally:
-        for key, value in pairs:
+        for key, value in removed:
             subprocess.run(
                 ['git', 'config', '--local', '--add', key, value],
                 cwd=repo.working_tree_dir,
