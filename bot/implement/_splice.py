@@ -11,10 +11,6 @@ import itertools
 import tokenize
 from dataclasses import dataclass
 
-import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
-
 Key = tuple[str, str]  # (class, method)
 
 
@@ -159,34 +155,86 @@ def splice_bodies(text: str, bodies: dict[Key, str], indent: str) -> str:
 
 
 def _imported(tree: ast.Module) -> set[tuple[str, str]]:
+    """(module, name) of every `from module import name` binding `name` at the top level."""
     return {
         (node.module, alias.name)
         for node in tree.body
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
         for alias in node.names
+        if alias.asname in (None, alias.name)
     }
 
 
+def _name_key(name: str) -> tuple[int, str]:
+    """isort's order-by-type, as ruff applies it: CONSTANTS, Classes, then the rest."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
+
+
+def _import_line(module: str, names: list[str], width: int = 99) -> str:
+    """`from module import a, b`, or one name per line when that is too long (as ruff would)."""
+    line = f'from {module} import {", ".join(names)}\n'
+    if len(line) <= width + 1:
+        return line
+    inner = ''.join(f'    {name},\n' for name in names)
+    return f'from {module} import (\n{inner})\n'
+
+
 def add_imports(text: str, imports: set[tuple[str, str]]) -> str:
-    """Each template's imports, added once and only when the module lacks them. libcst's
-    codemod places them; it only sees the import header, not the classes below it."""
+    """Each template's imports, added once and only when the module lacks them, where isort
+    (ruff's `I` rules, which the generator's ruff.toml selects) would put them: merged into
+    the module's one-line `from module import ...`, else on a line of their own among the
+    top-level `from` imports, by module name."""
     tree = ast.parse(text)
-    imports = imports - _imported(tree)
-    if not imports:
+    missing: dict[str, list[str]] = {}
+    for module, name in sorted(imports - _imported(tree)):
+        missing.setdefault(module, []).append(name)
+    if not missing:
         return text
-    first_def = next(
-        (
-            min([s.lineno, *(d.lineno for d in s.decorator_list)])
-            for s in tree.body
-            if isinstance(s, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-        ),
-        None,
-    )
     lines = split_lines(text)
-    cut = len(lines) if first_def is None else first_def - 1
-    header = ''.join(lines[:cut])
-    context = CodemodContext()
-    for mod, name in sorted(imports):
-        AddImportsVisitor.add_needed_import(context, mod, name)
-    new_header = AddImportsVisitor(context).transform_module(cst.parse_module(header)).code
-    return new_header + ''.join(lines[cut:])
+    header = itertools.takewhile(lambda s: not isinstance(s, _DEFINITIONS), tree.body)
+    imports_at = [s for s in header if isinstance(s, (ast.Import, ast.ImportFrom))]
+    froms = [s for s in imports_at if isinstance(s, ast.ImportFrom) and s.module != '__future__']
+    inserts: dict[int, str] = {}  # new lines, before this line index
+    rewrites: dict[int, str] = {}  # a one-line import with names merged in
+    for module, names in missing.items():
+        names.sort(key=_name_key)
+        single = next(
+            (
+                s
+                for s in froms
+                if s.module == module
+                and s.level == 0
+                and lines[s.lineno - 1].strip()
+                == f'from {module} import ' + ', '.join(a.name for a in s.names)
+            ),
+            None,
+        )
+        if single is not None:
+            have = [a.name for a in single.names]
+            merged = have + names
+            if have == sorted(have, key=_name_key):
+                merged.sort(key=_name_key)
+            rewrites[single.lineno - 1] = _import_line(module, merged)
+            continue
+        before = next((s for s in froms if (s.module or '').lower() > module.lower()), None)
+        if before is not None:
+            at = before.lineno - 1
+        else:
+            at = imports_at[-1].end_lineno if imports_at else _docstring_end(tree)
+        inserts[at] = inserts.get(at, '') + _import_line(module, names)
+    out = [inserts.get(i, '') + rewrites.get(i, line) for i, line in enumerate(lines)]
+    return ''.join(out) + inserts.get(len(lines), '')
+
+
+_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _docstring_end(tree: ast.Module) -> int:
+    first = tree.body[0] if tree.body else None
+    is_doc = (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+    return first.end_lineno if is_doc else 0

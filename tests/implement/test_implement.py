@@ -11,6 +11,7 @@ import libcst as cst
 import pytest
 
 from bot.implement import implement_dal
+from bot.implement._format import ruff_command
 from bot.model import load_dal
 from bot.model._code import STUB_MARKER
 
@@ -245,3 +246,24 @@ def test_form_feeds_and_line_separators_in_strings_do_not_shift_the_edits(tmp_pa
         assert odd in (dal / name).read_text(encoding='utf-8')
     _human_methods_unchanged(dal / 'repositories.py', methods)
     assert not load_dal(dal).stubs
+
+
+@pytest.mark.parametrize('name', ALL)
+def test_a_dal_that_passes_its_own_lint_still_does(name, implemented):
+    """The generator's ruff.toml selects isort, pydocstyle and pyflakes rules: the bot's
+    bodies and imports must not be what breaks a DAL's lint."""
+    original = FIXTURES / name / 'generated_dal'
+
+    def lint(folder):
+        return subprocess.run(
+            [*ruff_command(), 'check', '--no-cache', '--config', 'ruff.toml', '.'],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
+
+    if not (original / 'ruff.toml').is_file() or lint(original).returncode != 0:
+        pytest.skip(f'{name} does not pass its own lint as generated')
+    dal, _ = implemented(name)
+    done = lint(dal)
+    assert done.returncode == 0, done.stdout

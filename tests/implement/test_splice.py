@@ -92,3 +92,33 @@ def test_imports_are_added_once_next_to_the_existing_ones():
     assert out.index('import Key') < out.index('class CafeRepository')
     assert out.split('class CafeRepository')[1] == MODULE.split('class CafeRepository')[1]
     assert add_imports(out, {('decimal', 'Decimal')}) == out
+
+
+def test_imports_go_where_isort_puts_them():
+    text = (
+        'from __future__ import annotations\n\n'
+        'from base_repository import BaseRepository\n'
+        'from decimal import Decimal\n'
+        'from typing import Any\n\n\n'
+        'class R:\n    pass\n'
+    )
+    out = add_imports(
+        text,
+        {
+            ('botocore.exceptions', 'ClientError'),
+            ('boto3.dynamodb.conditions', 'Key'),
+            ('boto3.dynamodb.conditions', 'Attr'),
+            ('decimal', 'InvalidOperation'),
+            ('zoneinfo', 'ZoneInfo'),
+        },
+    )
+    assert out == (
+        'from __future__ import annotations\n\n'
+        'from base_repository import BaseRepository\n'
+        'from boto3.dynamodb.conditions import Attr, Key\n'
+        'from botocore.exceptions import ClientError\n'
+        'from decimal import Decimal, InvalidOperation\n'
+        'from typing import Any\n'
+        'from zoneinfo import ZoneInfo\n\n\n'
+        'class R:\n    pass\n'
+    )
