@@ -75,7 +75,10 @@ def _overview(report: RunReport) -> str:
         bits.append(f'{_plural(len(commits), "commit")} pushed to {where}')
     elif report.push == 'not-pushed' and commits:
         bits.append(f'{_plural(len(commits), "commit")} not pushed (patch below)')
-    if report.head_sha:
+    if report.push == 'not-pushed' and commits:
+        # The commits verified exist only in the runner; their sha would lead nowhere.
+        bits.append('verified with the patch applied')
+    elif report.head_sha:
         bits.append(f'verified at {code_span(_short(report.head_sha))}')
     return ' · '.join(bits)
 
