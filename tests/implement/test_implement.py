@@ -130,6 +130,21 @@ def test_call_missing_the_related_entity_is_repaired(implemented):
     assert any('put_order' in r for r in result.usage_repairs)
 
 
+def test_a_deleted_entity_is_forgotten_so_later_transactions_create_it_again(implemented):
+    """After pattern #9 deletes the created Address, the script must not keep handing the
+    gone item to the patterns after it (the cross-table setups recreate what is missing)."""
+    dal, result = implemented('ecommerce')
+    text = (dal / 'usage_examples.py').read_text()
+    block = text[
+        text.index('# Access Pattern #9:') : text.index(
+            'except Exception', text.index('# Access Pattern #9:')
+        )
+    ]
+    call = block.index('self.address_repo.remove_address(')
+    assert block.index("created_entities.pop('Address', None)") > call
+    assert any('#9' in r and 'forget' in r for r in result.usage_repairs)
+
+
 def _cli(*args, cwd=None):
     return subprocess.run(
         [sys.executable, '-m', 'bot', *args], capture_output=True, text=True, cwd=cwd

@@ -18,11 +18,13 @@ from bot.model import Dal
 def is_literal(node: ast.expr) -> bool:
     """A value typed into the script rather than computed from its data."""
     if isinstance(node, ast.Constant):
-        return isinstance(node.value, (str, bytes, int, float)) and not isinstance(
-            node.value, bool
-        )
+        return node.value is not None and node.value is not ...
     if isinstance(node, ast.JoinedStr):
         return True
+    if isinstance(node, ast.IfExp):
+        # The generator's `created_entities.get('X').f if created_entities.get('X') else 'f123'`:
+        # when the entity is gone, its fallback cannot hit the script's data either.
+        return is_literal(node.orelse)
     if isinstance(node, ast.List):
         return not node.elts
     if isinstance(node, ast.UnaryOp):

@@ -28,8 +28,46 @@ def _units(src: Source, fn: ast.FunctionDef) -> list[tuple[int, int, ast.stmt]]:
     return units
 
 
+def _uses_created(stmt: ast.stmt, entity: str, how: str = 'read') -> bool:
+    """Whether the statement reads `created_entities['<entity>']` (how='read') or pops it
+    (how='pop'), whatever the quote style."""
+
+    def named(node: ast.expr) -> bool:
+        return isinstance(node, ast.Constant) and node.value == entity
+
+    for node in ast.walk(stmt):
+        if how == 'read' and isinstance(node, ast.Subscript):
+            base, key = node.value, node.slice
+        elif how == 'pop' and isinstance(node, ast.Call) and node.args:
+            if not (isinstance(node.func, ast.Attribute) and node.func.attr == 'pop'):
+                continue
+            base, key = node.func.value, node.args[0]
+        else:
+            continue
+        if isinstance(base, ast.Name) and base.id == 'created_entities' and named(key):
+            return True
+    return False
+
+
+def _forgetting(src: Source, unit: tuple[int, int, ast.stmt], entity: str) -> str | None:
+    """The block with `created_entities.pop(entity, None)` after its call, when the call
+    deletes the created entity: the cross-table setups then create the item again instead
+    of trusting an entry whose item is gone. None when there is nothing to add."""
+    start, end, block = unit
+    if any(_uses_created(s, entity, 'pop') for s in block.body):
+        return None
+    call = next((s for s in block.body if _uses_created(s, entity)), None)
+    if call is None:
+        return None
+    lines, at = src.lines[start:end], call.end_lineno - start
+    indent = src.lines[call.lineno - 1][: call.col_offset]
+    forget = f'{indent}created_entities.pop({entity!r}, None)\n'
+    return ''.join([*lines[:at], forget, *lines[at:]])
+
+
 def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
-    """DeleteItem blocks move after the last block that reads, so reads find their data."""
+    """DeleteItem blocks move after the last block that reads, so reads find their data, and
+    forget the item they delete, so the transactions after them create it again."""
     units = _units(src, _function(src))
     lines = src.lines
 
@@ -44,18 +82,31 @@ def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
         and (p := dal.pattern(int(hit.group(1)))) is not None
     ]
     deletes = [i for i, p in blocks if p.operation == 'DeleteItem']
-    if not deletes or all(
+    texts = [text(unit) for unit in units]
+    forgotten = []
+    for i, p in blocks:
+        if p.operation == 'DeleteItem' and (new := _forgetting(src, units[i], p.entity)):
+            texts[i] = new
+            forgotten.append(f'#{p.id}')
+    order = list(range(len(units)))
+    if deletes and not all(
         i > j for i in deletes for j, p in blocks if p.operation != 'DeleteItem'
     ):
+        last_block = blocks[-1][0]
+        rest = [i for i in order if i not in deletes]
+        insert_at = rest.index(last_block) + 1 if last_block in rest else len(rest)
+        order = rest[:insert_at] + deletes + rest[insert_at:]
+        ids = ', '.join(f'#{p.id}' for i, p in blocks if i in deletes)
+        repairs.append(f'DeleteItem patterns {ids} run after the patterns that read the same data')
+    if forgotten:
+        repairs.append(
+            f'DeleteItem patterns {", ".join(forgotten)} forget the item they delete, '
+            'so the transactions after them create it again'
+        )
+    if order == list(range(len(units))) and not forgotten:
         return src.text
-    last_block = blocks[-1][0]
-    rest = [i for i in range(len(units)) if i not in deletes]
-    insert_at = rest.index(last_block) + 1 if last_block in rest else len(rest)
-    order = rest[:insert_at] + deletes + rest[insert_at:]
     first, last = units[0][0], units[-1][1]
-    body = ''.join(text(units[i]) for i in order)
-    ids = ', '.join(f'#{p.id}' for i, p in blocks if i in deletes)
-    repairs.append(f'DeleteItem patterns {ids} run after the patterns that read the same data')
+    body = ''.join(texts[i] for i in order)
     return ''.join(lines[:first]) + body + ''.join(lines[last:])
 
 

@@ -7,9 +7,11 @@ name (or the key field it aliases) of an entity the call passes or the pattern t
 
 from __future__ import annotations
 
+import re
+
 from bot.implement._context import PAGINATION, Stub, Unmappable, key_aliases
-from bot.implement.operations._filters import pattern_filter
-from bot.model import AccessPattern, Dal, Entity, Method
+from bot.implement.operations._filters import parse_filter_text, pattern_filter
+from bot.model import AccessPattern, Dal, Entity, FilterCondition, Method
 
 
 class ArgumentValues:
@@ -33,7 +35,12 @@ class ArgumentValues:
         op = self.pattern.operation
         if op == 'BatchGetItem' and annotation.startswith('list'):
             return self._batch_keys(annotation)
-        for getter in (self._filter_value, self._range_value, self._key_field):
+        for getter in (
+            self._condition_value,
+            self._filter_value,
+            self._range_value,
+            self._key_field,
+        ):
             value = getter(name)
             if value is not None:
                 return value
@@ -154,37 +161,63 @@ class ArgumentValues:
     def _filter_value(self, name: str) -> str | None:
         e = self.entity
         for c in pattern_filter_safe(self.dal, self.pattern, self.method):
-            if name not in (c.param, c.param2, *c.params) or e is None:
-                continue
-            f = e.field(c.field)
-            if f is None:
-                return None
-            value = f'{self.created(e)}.{c.field}'
-            numeric = f.numeric
-            if c.function == 'size':
-                size = f'len({value})'
-                return {'>': f'{size} - 1', '<': f'{size} + 1'}.get(c.operator, size)
-            if c.function == 'contains':
-                return f'{value}[0]' if f.type == 'array' else value
-            if c.function == 'begins_with' or c.operator in ('=', '>=', '<=', 'between', 'in'):
-                return self._as_declared(name, value, numeric)
-            if c.operator == '<>':
-                if f.type == 'boolean':
-                    return f'not {value}'
-                return (
-                    self._as_declared(name, f'{value} + 1', True)
-                    if numeric
-                    else f"{value} + '-other'"
-                )
-            if c.operator == '>':
-                return (
-                    self._as_declared(name, f'{value} - 1', True) if numeric else f'{value}[:-1]'
-                )
-            if c.operator == '<':
-                return (
-                    self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '~'"
-                )
+            if name in (c.param, c.param2, *c.params) and e is not None:
+                return self._meeting(c, e, name)
         return None
+
+    def _condition_value(self, name: str) -> str | None:
+        """A transaction condition's placeholder (`fines <= :max_fines`): a value that makes
+        the condition hold for the created entity the item acts on."""
+        for item in self.pattern.transaction_items:
+            e = self.dal.entity(item.entity)
+            if not item.condition or f':{name}' not in item.condition or e is None:
+                continue
+            for c in _condition_terms(item.condition):
+                if name in (c.param, c.param2, *c.params):
+                    return self._meeting(c, e, name)
+        return None
+
+    def _meeting(self, c: FilterCondition, e: Entity, name: str) -> str | None:
+        """Source of a value for `name` that makes condition `c` hold for created `e`."""
+        f = e.field(c.field)
+        if f is None:
+            return None
+        value = f'{self.created(e)}.{c.field}'
+        numeric = f.numeric
+        if c.function == 'size':
+            size = f'len({value})'
+            return {'>': f'{size} - 1', '<': f'{size} + 1'}.get(c.operator, size)
+        if c.function == 'contains':
+            return f'{value}[0]' if f.type == 'array' else value
+        if c.function == 'begins_with' or c.operator in ('=', '>=', '<=', 'between', 'in'):
+            return self._as_declared(name, value, numeric)
+        if c.operator == '<>':
+            if f.type == 'boolean':
+                return f'not {value}'
+            return (
+                self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '-other'"
+            )
+        if c.operator == '>':
+            return self._as_declared(name, f'{value} - 1', True) if numeric else f'{value}[:-1]'
+        if c.operator == '<':
+            return self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '~'"
+        return None
+
+
+# A transaction condition names fields bare (`fines <= :max_fines`); filters use `#fines`.
+_BARE_FIELD = re.compile(r'(?<![#:\w])([A-Za-z_]\w*)(?=\s*(?:<>|<=|>=|=|<|>)|\s+BETWEEN\s)', re.I)
+_BARE_ARGUMENT = re.compile(
+    r'\b(contains|begins_with|size|attribute_exists|attribute_not_exists)\(\s*(?!#)(\w+)'
+)
+
+
+def _condition_terms(text: str) -> tuple[FilterCondition, ...]:
+    """The comparisons of a condition expression; none when it cannot be read."""
+    text = _BARE_ARGUMENT.sub(r'\1(#\2', _BARE_FIELD.sub(r'#\1', text))
+    try:
+        return parse_filter_text(text).conditions
+    except Unmappable:
+        return ()
 
 
 def pattern_filter_safe(dal: Dal, pattern: AccessPattern, method: Method):
