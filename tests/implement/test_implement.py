@@ -130,19 +130,25 @@ def test_call_missing_the_related_entity_is_repaired(implemented):
     assert any('put_order' in r for r in result.usage_repairs)
 
 
-def test_a_deleted_entity_is_forgotten_so_later_transactions_create_it_again(implemented):
-    """After pattern #9 deletes the created Address, the script must not keep handing the
-    gone item to the patterns after it (the cross-table setups recreate what is missing)."""
+def _block(text: str, pattern_id: int) -> str:
+    start = text.index(f'# Access Pattern #{pattern_id}:')
+    return text[start : text.index('except Exception', start)]
+
+
+def test_created_entities_follow_what_the_patterns_write_and_delete(implemented):
+    """The script's record of what it created must match the table: after pattern #9
+    deletes the Address it must not hand the gone item to the patterns after it (the
+    cross-table setups recreate what is missing), and after #2 puts a Customer the
+    patterns after it must look for that one."""
     dal, result = implemented('ecommerce')
     text = (dal / 'usage_examples.py').read_text()
-    block = text[
-        text.index('# Access Pattern #9:') : text.index(
-            'except Exception', text.index('# Access Pattern #9:')
-        )
-    ]
-    call = block.index('self.address_repo.remove_address(')
-    assert block.index("created_entities.pop('Address', None)") > call
-    assert any('#9' in r and 'forget' in r for r in result.usage_repairs)
+    delete = _block(text, 9)
+    assert delete.index("created_entities.pop('Address', None)") > delete.index(
+        'self.address_repo.remove_address('
+    )
+    put = _block(text, 2)
+    assert put.index("created_entities['Customer'] = result") > put.index('result = self.')
+    assert any('#2' in r and '#9' in r and 'forgotten' in r for r in result.usage_repairs)
 
 
 def _cli(*args, cwd=None):

@@ -29,45 +29,80 @@ def _units(src: Source, fn: ast.FunctionDef) -> list[tuple[int, int, ast.stmt]]:
 
 
 def _uses_created(stmt: ast.stmt, entity: str, how: str = 'read') -> bool:
-    """Whether the statement reads `created_entities['<entity>']` (how='read') or pops it
-    (how='pop'), whatever the quote style."""
-
-    def named(node: ast.expr) -> bool:
-        return isinstance(node, ast.Constant) and node.value == entity
-
+    """Whether the statement reads `created_entities['<entity>']` (how='read'), pops it
+    (how='pop') or assigns it (how='store'), whatever the quote style."""
     for node in ast.walk(stmt):
         if how == 'read' and isinstance(node, ast.Subscript):
             base, key = node.value, node.slice
+        elif how == 'store' and isinstance(node, ast.Assign):
+            target = node.targets[0]
+            if not isinstance(target, ast.Subscript):
+                continue
+            base, key = target.value, target.slice
         elif how == 'pop' and isinstance(node, ast.Call) and node.args:
             if not (isinstance(node.func, ast.Attribute) and node.func.attr == 'pop'):
                 continue
             base, key = node.func.value, node.args[0]
         else:
             continue
-        if isinstance(base, ast.Name) and base.id == 'created_entities' and named(key):
+        if (
+            isinstance(base, ast.Name)
+            and base.id == 'created_entities'
+            and isinstance(key, ast.Constant)
+            and key.value == entity
+        ):
             return True
     return False
 
 
-def _forgetting(src: Source, unit: tuple[int, int, ast.stmt], entity: str) -> str | None:
-    """The block with `created_entities.pop(entity, None)` after its call, when the call
-    deletes the created entity: the cross-table setups then create the item again instead
-    of trusting an entry whose item is gone. None when there is nothing to add."""
+def _returns(dal: Dal, pattern: AccessPattern, entity: str) -> bool:
+    method = dal.method(pattern.owner, pattern.method)
+    returns = (method.returns or '') if method else ''
+    return returns.split('|')[0].strip().strip('\'"') == entity
+
+
+def _keeping_track(
+    src: Source, unit: tuple[int, int, ast.stmt], dal: Dal, pattern: AccessPattern
+) -> str | None:
+    """The block with a line after its call that keeps `created_entities` true to the
+    table, or None when it needs none:
+    - a DeleteItem pops the entity it deleted, so the cross-table setups create the item
+      again instead of trusting an entry whose item is gone;
+    - a PutItem or UpdateItem that returns the entity records it, so the patterns after it
+      look for what the table now holds (a put of the sample undoes the CRUD update)."""
     start, end, block = unit
-    if any(_uses_created(s, entity, 'pop') for s in block.body):
+    entity = pattern.entity
+    if pattern.operation == 'DeleteItem':
+        done = any(_uses_created(s, entity, 'pop') for s in block.body)
+        call = next((s for s in block.body if _uses_created(s, entity)), None)
+        line = f'created_entities.pop({entity!r}, None)\n'
+    elif pattern.operation in ('PutItem', 'UpdateItem') and _returns(dal, pattern, entity):
+        done = any(_uses_created(s, entity, 'store') for s in block.body)
+        call = next(
+            (
+                s
+                for s in block.body
+                if isinstance(s, ast.Assign)
+                and isinstance(s.targets[0], ast.Name)
+                and s.targets[0].id == 'result'
+                and isinstance(s.value, ast.Call)
+            ),
+            None,
+        )
+        line = f'if result is not None:\n    created_entities[{entity!r}] = result\n'
+    else:
         return None
-    call = next((s for s in block.body if _uses_created(s, entity)), None)
-    if call is None:
+    if done or call is None:
         return None
     lines, at = src.lines[start:end], call.end_lineno - start
     indent = src.lines[call.lineno - 1][: call.col_offset]
-    forget = f'{indent}created_entities.pop({entity!r}, None)\n'
-    return ''.join([*lines[:at], forget, *lines[at:]])
+    added = ''.join(indent + text for text in split_lines(line))
+    return ''.join([*lines[:at], added, *lines[at:]])
 
 
 def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
-    """DeleteItem blocks move after the last block that reads, so reads find their data, and
-    forget the item they delete, so the transactions after them create it again."""
+    """DeleteItem blocks move after the last block that reads, so reads find their data;
+    the blocks that write or delete keep `created_entities` true to the table."""
     units = _units(src, _function(src))
     lines = src.lines
 
@@ -83,11 +118,11 @@ def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
     ]
     deletes = [i for i, p in blocks if p.operation == 'DeleteItem']
     texts = [text(unit) for unit in units]
-    forgotten = []
+    tracked = []
     for i, p in blocks:
-        if p.operation == 'DeleteItem' and (new := _forgetting(src, units[i], p.entity)):
+        if new := _keeping_track(src, units[i], dal, p):
             texts[i] = new
-            forgotten.append(f'#{p.id}')
+            tracked.append(f'#{p.id}')
     order = list(range(len(units)))
     if deletes and not all(
         i > j for i in deletes for j, p in blocks if p.operation != 'DeleteItem'
@@ -98,12 +133,12 @@ def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
         order = rest[:insert_at] + deletes + rest[insert_at:]
         ids = ', '.join(f'#{p.id}' for i, p in blocks if i in deletes)
         repairs.append(f'DeleteItem patterns {ids} run after the patterns that read the same data')
-    if forgotten:
+    if tracked:
         repairs.append(
-            f'DeleteItem patterns {", ".join(forgotten)} forget the item they delete, '
-            'so the transactions after them create it again'
+            f'patterns {", ".join(tracked)} keep created_entities true to the table: what '
+            'they write is recorded, what they delete is forgotten'
         )
-    if order == list(range(len(units))) and not forgotten:
+    if order == list(range(len(units))) and not tracked:
         return src.text
     first, last = units[0][0], units[-1][1]
     body = ''.join(texts[i] for i in order)
