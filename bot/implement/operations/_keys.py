@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import libcst as cst
 
 from bot.implement._context import (
@@ -69,28 +71,31 @@ def sort_condition(
     params: list[str],
     attr_source: list[str],
     out: Rendered,
-) -> str | None:
+) -> SortCondition:
     """`Key(...).between(...)` etc. for the sort key, from the remaining parameters.
 
     Leading sort attributes (multi-attribute keys) are matched with equality, the last one
     with the range condition. Without a range condition and parameters, a templated sort key
-    selects the entity's items in a shared partition (`begins_with` its constant prefix).
+    selects the entity's items in a shared partition (`begins_with` its constant prefix);
+    an open-ended range (`>`, `>=`, `<`, `<=`) on it stays inside that prefix too.
     """
     rc = stub.pattern.range_condition
     if not attrs:
         if params:
             raise Unmappable(f'parameters {params} have no sort key to bind to')
-        return None
+        return SortCondition(None)
     needed = (2 if rc == 'between' else 1) if rc else 0
     if rc is None and not params:
         template = templates[0] if templates else None
         if template is not None and template.literal_prefix and template.fields:
-            return f'Key({attr_source[0]}).begins_with({literal(template.literal_prefix)})'
+            return SortCondition(
+                f'Key({attr_source[0]}).begins_with({literal(template.literal_prefix)})'
+            )
         if template is not None and not template.fields and template.text:
-            return f'Key({attr_source[0]}).eq({literal(template.text)})'
-        return None
+            return SortCondition(f'Key({attr_source[0]}).eq({literal(template.text)})')
+        return SortCondition(None)
     if rc is None:
-        return _sort_by_name(stub, attrs, templates, params, attr_source, out)
+        return SortCondition(_sort_by_name(stub, attrs, templates, params, attr_source, out))
     eq_count = len(params) - needed
     if eq_count < 0 or eq_count + 1 > len(attrs):
         raise Unmappable(
@@ -114,8 +119,46 @@ def sort_condition(
     }[rc]
     if rc == 'begins_with' and attrs[i].type == 'N':
         raise Unmappable(f'begins_with on numeric sort key {attrs[i].name!r}')
+    prefix = t.literal_prefix if t is not None and t.fields and attrs[i].type == 'S' else ''
+    past = _past_prefix(prefix)
+    if rc in ('>', '>=', '<', '<=') and past is not None:
+        # Other entities may share the partition: bound the open end by the entity's prefix.
+        # One sort-key condition only, and between() includes both ends, so an excluded end
+        # (the bound itself for > and <, the first string past the prefix) is dropped from
+        # the page after the call.
+        (value,) = values
+        if rc in ('>', '>='):
+            lo, hi, drop = value, literal(past), [literal(past)]
+        else:
+            lo, hi, drop = literal(prefix), value, []
+        if rc in ('>', '<'):
+            drop.insert(0, value)
+        parts.append(f'Key({attr_source[i]}).between({lo}, {hi})')
+        return SortCondition(' & '.join(parts), attr_source[i], tuple(drop))
     parts.append(f'Key({attr_source[i]}).{op}({", ".join(values)})')
-    return ' & '.join(parts)
+    return SortCondition(' & '.join(parts))
+
+
+class SortCondition(NamedTuple):
+    """The key condition on the sort key, and the values of `attr` to drop from the results
+    (ends of an inclusive between() that the range excludes)."""
+
+    expr: str | None
+    attr: str | None = None
+    excluded: tuple[str, ...] = ()
+
+
+def _past_prefix(prefix: str) -> str | None:
+    """The smallest string after every string that starts with `prefix` ('ORDER#' ->
+    'ORDER$'). DynamoDB orders strings by UTF-8 bytes, which is code point order."""
+    while prefix:
+        code = ord(prefix[-1]) + 1
+        if code == 0xD800:  # surrogates are not characters
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:-1] + chr(code)
+        prefix = prefix[:-1]
+    return None
 
 
 def _sort_by_name(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import libcst as cst
+
 from bot.implement._context import (
     CLIENT_ERROR_IMPORT,
     Rendered,
@@ -53,7 +55,7 @@ def render(stub: Stub) -> Rendered:
     entity_args = {p.name for p in stub.entity_params()}
     rest = [p for p in rest if p not in entity_args]
     sort = sort_condition(stub, sort_attrs, sort_templates, rest, attr_source, out)
-    condition = f'{partition} & {sort}' if sort else partition
+    condition = f'{partition} & {sort.expr}' if sort.expr else partition
 
     params = [f"'KeyConditionExpression': {condition}"]
     if index_name:
@@ -76,15 +78,39 @@ if exclusive_start_key:
 """
         )
     where = f' on {index_name}' if index_name else ''
+    drop = []
+    if len(sort.excluded) == 1:
+        drop = statements(
+            "response['Items'] = [i for i in response['Items'] if i[{attr}] != {value}]",
+            attr=sort.attr,
+            value=sort.excluded[0],
+        )
+    elif sort.excluded:
+        drop = statements(
+            "response['Items'] = [i for i in response['Items'] if i[{attr}] not in {values}]",
+            attr=sort.attr,
+            values=f'({", ".join(sort.excluded)})',
+        )
+    if drop:
+        comment = cst.EmptyLine(
+            comment=cst.Comment('# between() includes its ends; drop those the range excludes')
+        )
+        drop[0] = drop[0].with_changes(leading_lines=[comment])
     out.body += read_pages(
-        stub, 'self.table.query(**query_params)', 'query_params', f'Query{where} failed for {name}'
+        stub,
+        'self.table.query(**query_params)',
+        'query_params',
+        f'Query{where} failed for {name}',
+        drop,
     )
     return out
 
 
-def read_pages(stub: Stub, call: str, params: str, what: str) -> list:
+def read_pages(stub: Stub, call: str, params: str, what: str, drop: list | None = None) -> list:
     """Call, then return what the signature promises: the page (the caller pages on with
-    `exclusive_start_key`), or, for a list or a single item, every page until done."""
+    `exclusive_start_key`), or, for a list or a single item, every page until done.
+    `drop` runs on each response before it is parsed."""
+    drop = drop or []
     skip = 'skip_invalid_items' if stub.has_param('skip_invalid_items') else 'True'
     parse = (
         'self._parse_query_response_raw(response)'
@@ -97,7 +123,7 @@ def read_pages(stub: Stub, call: str, params: str, what: str) -> list:
     if not (stub.returns_page() or stub.returns.startswith('list') or single):
         raise Unmappable(f'a {what.split()[0]} returning {stub.method.returns!r}')
     if stub.returns_page() or stub.has_param('exclusive_start_key'):
-        body = wrapped_call('response', call, what)
+        body = wrapped_call('response', call, what) + drop
         if stub.returns_page():
             return body + statements('return {v}', v=parse)
         done = 'return items[0] if items else None' if single else 'return items'
@@ -114,6 +140,6 @@ while True:
         parse=parse,
         params=params,
     )
-    loop = nest(loop, [*wrapped_call('response', call, what), *loop.body.body])
+    loop = nest(loop, [*wrapped_call('response', call, what), *drop, *loop.body.body])
     done = 'return items[0] if items else None' if single else 'return items'
     return [*statements('items = []'), loop, *statements(done)]
