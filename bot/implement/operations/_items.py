@@ -1,10 +1,21 @@
-"""A full item from an entity: its fields, its table keys and the GSI keys it fills."""
+"""A full item from an entity: its fields, its table keys and the GSI keys it fills; and what
+an update SETs: the changed fields and the GSI keys built from them."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import libcst as cst
 
-from bot.implement._context import Stub, gsi_builder, literal, statements
+from bot.implement._context import (
+    Stub,
+    Unmappable,
+    bind_fields,
+    gsi_builder,
+    literal,
+    statements,
+)
 from bot.model import Entity, Table
 
 
@@ -38,3 +49,148 @@ def item_statements(
                 value = builder if len(attrs) == 1 else f'{builder}[{i}]'
                 body += statements(f'{item}[{literal(attr.name)}] = {{v}}', v=value)
     return body
+
+
+# --- updates -----------------------------------------------------------------------------
+VERSION_BUMP = '#version = if_not_exists(#version, :zero) + :one'
+_NAME = re.compile(r'\w+')
+
+
+@dataclass(frozen=True)
+class KeyUpdate:
+    """A GSI key attribute an update must rewrite, and the guard under which it can."""
+
+    attribute: str
+    value: str  # source of the new value
+    when: str | None = None  # source of a condition; None: always
+
+
+def index_key_updates(
+    stub: Stub,
+    entity: Entity,
+    table: Table,
+    sources: dict[str, str],
+    maybe_none: set[str],
+    var: str | None,
+    open_ended: bool = False,
+) -> list[KeyUpdate]:
+    """GSI key attributes (not plain fields) whose template uses a field the update SETs.
+
+    `sources` maps each field the update SETs to its value's source; `maybe_none` are the ones
+    that may be None at run time (optional fields of an entity passed in: not SET then);
+    `open_ended`: a dict adds fields known only at run time. Each key is built like put_item
+    builds it; when a field it needs is not known here the update is left unmapped, because
+    writing the key from a partial template, or leaving it stale, would silently move the item
+    to the wrong place in the index.
+    """
+    key_fields = {f for t in (entity.pk, entity.sk) if t for f in t.fields}
+    out = []
+    for index in table.indexes:
+        keys = entity.keys_for(index.name)
+        if keys is None:
+            continue
+        for part, attrs, templates in (
+            ('pk', index.partition_key, keys.partition),
+            ('sk', index.sort_key, keys.sort),
+        ):
+            needed = [f for t in templates for f in t.fields]  # the builder's arguments
+            for i, attr in enumerate(attrs):
+                if entity.field(attr.name) is not None or i >= len(templates):
+                    continue  # a plain field: SET like any other
+                template = templates[i]
+                what = f'index key {attr.name!r} ({template.text!r}) of {entity.name}'
+                if open_ended and set(template.fields) - key_fields:
+                    raise Unmappable(
+                        f'{what}: a dict of values may change its fields, so the key could go stale'
+                    )
+                touched = [f for f in template.fields if f in sources]
+                if not touched:
+                    continue
+                if not _NAME.fullmatch(attr.name):
+                    raise Unmappable(f'{what}: the name cannot be an expression placeholder')
+                args = {f: sources.get(f) or _key_source(stub, f, key_fields) for f in needed}
+                missing = [f for f, v in args.items() if v is None]
+                if missing:
+                    raise Unmappable(
+                        f'{what} uses {touched}, which this update changes, and {missing}, '
+                        'which no parameter gives: only the stored item knows the new key'
+                    )
+                optional = [f for f in template.fields if f in maybe_none]
+                if optional and (optional != touched or len(optional) > 1):
+                    raise Unmappable(
+                        f'{what}: its fields {touched} are SET only when not None, '
+                        'so the key could be built from old and new values mixed'
+                    )
+                if var and all(v == f'{var}.{f}' for f, v in args.items()):
+                    builder = f'{var}.{gsi_builder(entity, part, index.name, lookup=False)}()'
+                else:
+                    builder = f'{entity.name}.{gsi_builder(entity, part, index.name)}({", ".join(args.values())})'
+                out.append(
+                    KeyUpdate(
+                        attribute=attr.name,
+                        value=builder if len(attrs) == 1 else f'{builder}[{i}]',
+                        # The one optional field None: neither it nor its key changes.
+                        when=f'{args[optional[0]]} is not None' if optional else None,
+                    )
+                )
+    return out
+
+
+def _key_source(stub: Stub, field: str, key_fields: set[str]) -> str | None:
+    """A primary-key field, bound the way the key itself is (it cannot change)."""
+    if field not in key_fields:
+        return None
+    try:
+        return bind_fields(stub, [field], set())[0]
+    except Unmappable:
+        return None
+
+
+def changes_statements(
+    changes: str,
+    entity: Entity,
+    var: str,
+    scalars: dict[str, str],
+) -> list[cst.BaseStatement]:
+    """`changes = {field: value}` from an entity passed in: its non-key fields that are not
+    None (None is not SET: it would be written as NULL, which the entity cannot read back and
+    an index key rejects), then the values of scalar parameters."""
+    key_fields = sorted({f for t in (entity.pk, entity.sk) if t for f in t.fields} | {'version'})
+    dump = (
+        f'{var}.model_dump(exclude_none=True, exclude={{{", ".join(map(literal, key_fields))}}})'
+    )
+    if scalars:
+        dump += ' | {' + ', '.join(f'{literal(f)}: {v}' for f, v in scalars.items()) + '}'
+    return statements(f'{changes} = {{v}}', v=dump)
+
+
+def key_update_statements(changes: str, key_updates: list[KeyUpdate]) -> list[cst.BaseStatement]:
+    body = []
+    for u in key_updates:
+        target = f'{changes}[{literal(u.attribute)}]'
+        if u.when:
+            body += statements(f'if {{c}}:\n    {target} = {{v}}', c=u.when, v=u.value)
+        else:
+            body += statements(f'{target} = {{v}}', v=u.value)
+    return body
+
+
+def set_clause(changes: str, names: list[str], values: list[str]) -> tuple[str, str, str]:
+    """Sources of UpdateExpression, ExpressionAttributeNames and ExpressionAttributeValues
+    that SET every entry of the run-time dict `changes` (plus the version bump); `names` and
+    `values` are more `'key': source` entries."""
+    expression = (
+        f"'SET ' + ', '.join([f'#{{name}} = :{{name}}' for name in {changes}] "
+        f'+ [{literal(VERSION_BUMP)}])'
+    )
+    names_src = (
+        f"{{f'#{{name}}': name for name in {changes}}} | {{'#version': 'version'"
+        + ''.join(', ' + n for n in names)
+        + '}'
+    )
+    values_src = (
+        f"{{f':{{name}}': value for name, value in {changes}.items()}} | {{':zero': 0, ':one': 1"
+        + ''.join(', ' + v for v in values)
+        + '}'
+    )
+    return expression, names_src, values_src

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import libcst as cst
+
 from bot.implement._context import (
     CLIENT_ERROR_IMPORT,
     Rendered,
@@ -12,8 +14,16 @@ from bot.implement._context import (
     literal,
     statements,
 )
-from bot.implement.operations._items import item_statements
+from bot.implement.operations._items import (
+    VERSION_BUMP,
+    changes_statements,
+    index_key_updates,
+    item_statements,
+    key_update_statements,
+    set_clause,
+)
 from bot.implement.operations._transact import entity_imports, entity_param, key_source, parts
+from bot.model import Entity, Table
 
 
 def render(stub: Stub) -> Rendered:
@@ -29,9 +39,9 @@ def render(stub: Stub) -> Rendered:
         target = f"'TableName': {literal(table.name)}"
         condition = f", 'ConditionExpression': {literal(item.condition)}" if item.condition else ''
         placeholders = _condition_params(stub, item.condition)
-        condition_values = [f"':{n}': {n}" for n in placeholders]
-        if condition_values and item.action != 'Update':
-            condition += ", 'ExpressionAttributeValues': {" + ', '.join(condition_values) + '}'
+        if placeholders and item.action != 'Update':  # an Update merges them into its own
+            values = ', '.join(f"':{n}': {n}" for n in placeholders)
+            condition += f", 'ExpressionAttributeValues': {{{values}}}"
         var = entity_param(stub, entity)
         if item.action == 'Put':
             if var is None:
@@ -39,31 +49,10 @@ def render(stub: Stub) -> Rendered:
             body += item_statements(stub, entity, var, f'{var}_item', table, in_repository=False)
             entries.append(f"{{'Put': {{{target}, 'Item': {var}_item{condition}}}}}")
         elif item.action == 'Update':
-            key_fields = {f for t in (entity.pk, entity.sk) if t for f in t.fields}
-            if var is not None:  # the entity passed in: all its non-key fields
-                fields = [f.name for f in entity.fields if f.name not in key_fields]
-                sources = {f: f'{var}.{f}' for f in fields}
-            else:  # scalar parameters named after the entity's fields
-                fields = [
-                    p.name
-                    for p in stub.business_params
-                    if p.name not in key_fields and entity.field(p.name)
-                ]
-                sources = {f: f for f in fields}
-            if not fields:
-                raise Unmappable(f'Update of {entity.name}: no parameter gives a value to SET')
-            sets = [f'#{f} = :{f}' for f in fields] + [
-                '#version = if_not_exists(#version, :zero) + :one'
-            ]
-            names = ', '.join([f"'#{f}': '{f}'" for f in fields] + ["'#version': 'version'"])
-            values = ', '.join(
-                [f"':{f}': {sources[f]}" for f in fields] + ["':zero': 0", "':one': 1"]
-            )
-            entries.append(
-                f"{{'Update': {{{target}, 'Key': {key_source(stub, entity, table, used)}, "
-                f"'UpdateExpression': {literal('SET ' + ', '.join(sets))}, "
-                f"'ExpressionAttributeNames': {{{names}}}, 'ExpressionAttributeValues': {{{values}}}{condition}}}}}"
-            )
+            update, statements_before = _update(stub, entity, table, var, placeholders)
+            body += statements_before
+            key = key_source(stub, entity, table, used)
+            entries.append(f"{{'Update': {{{target}, 'Key': {key}, {update}{condition}}}}}")
         elif item.action in ('Delete', 'ConditionCheck'):
             if item.action == 'ConditionCheck' and not item.condition:
                 # A check that names no condition asks for the item to be there.
@@ -89,6 +78,59 @@ except ClientError as e:
     elif stub.returns != 'None':
         raise Unmappable(f'TransactWrite returning {stub.method.returns!r}')
     return Rendered(body=body, imports={CLIENT_ERROR_IMPORT} | entity_imports(stub))
+
+
+def _update(
+    stub: Stub, entity: Entity, table: Table, var: str | None, placeholders: list[str]
+) -> tuple[str, list[cst.BaseStatement]]:
+    """The Update's expression, names and values (source of dict entries), and the statements
+    that must run before the transaction is built.
+
+    Values as UpdateItem takes them: the entity passed in (its non-key fields that are not
+    None) or parameters named after the entity's fields; GSI keys built from changed fields
+    are rewritten; the condition's placeholders get their parameters.
+    """
+    key_fields = {f for t in (entity.pk, entity.sk) if t for f in t.fields}
+    if var is not None:
+        sources = {f.name: f'{var}.{f.name}' for f in entity.fields if f.name not in key_fields}
+        maybe_none = {f.name for f in entity.fields if not f.required}
+    else:
+        sources = {
+            p.name: p.name
+            for p in stub.business_params
+            if p.name not in key_fields and entity.field(p.name)
+        }
+        maybe_none = set()
+    if not sources:
+        raise Unmappable(f'Update of {entity.name}: no parameter gives a value to SET')
+    key_updates = index_key_updates(stub, entity, table, sources, maybe_none, var)
+    sets = sources | {u.attribute: u.value for u in key_updates}
+    # `stock >= :stock` with SET stock = :stock is one value; anything else would make the
+    # condition test the new value.
+    clash = [n for n in placeholders if sets.get(n, n) != n]
+    if clash:
+        raise Unmappable(
+            f'Update of {entity.name}: :{clash[0]} is both a SET value and in the condition'
+        )
+    condition_values = [f"':{n}': {n}" for n in placeholders if n not in sets]
+    if var is None:
+        assignments = [f'#{f} = :{f}' for f in sets] + [VERSION_BUMP]
+        names = ', '.join([f"'#{f}': '{f}'" for f in sets] + ["'#version': 'version'"])
+        values = [f"':{f}': {v}" for f, v in sets.items()] + ["':zero': 0", "':one': 1"]
+        expression = literal('SET ' + ', '.join(assignments))
+        names_src = '{' + names + '}'
+        values_src = '{' + ', '.join(values + condition_values) + '}'
+        before = []
+    else:
+        changes = f'{var}_changes'
+        before = changes_statements(changes, entity, var, {})
+        before += key_update_statements(changes, key_updates)
+        expression, names_src, values_src = set_clause(changes, [], condition_values)
+    update = (
+        f"'UpdateExpression': {expression}, 'ExpressionAttributeNames': {names_src}, "
+        f"'ExpressionAttributeValues': {values_src}"
+    )
+    return update, before
 
 
 def _condition_params(stub: Stub, condition: str | None) -> list[str]:

@@ -1,8 +1,9 @@
 """UpdateItem: SET the values the method is given, bump the version, return the new item.
 
 Values come from parameters named after fields of the entity, from an entity passed in
-(all its non-key fields), or from a dict of field -> value. Only SET, joined by commas:
-no condition logic is invented beyond "the item must exist".
+(its non-key fields that are not None), or from a dict of field -> value. GSI key attributes
+built from a changed field are SET too, so the item moves in the index. Only SET, joined by
+commas: no condition logic is invented beyond "the item must exist".
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ from bot.implement._context import (
     statements,
     to_number,
 )
+from bot.implement.operations._items import (
+    VERSION_BUMP,
+    changes_statements,
+    index_key_updates,
+    key_update_statements,
+    set_clause,
+)
 from bot.implement.operations._keys import primary_key
 
 
@@ -31,7 +39,8 @@ def render(stub: Stub) -> Rendered:
     out.body += key_body
     key_fields = {f for t in (entity.pk, entity.sk) if t for f in t.fields}
 
-    sets: list[tuple[str, str]] = []  # (field, value source)
+    scalars: dict[str, str] = {}  # field -> the parameter giving its value
+    whole = None  # an entity passed in: its fields are the new values
     dict_param = None
     ignored = []
     for p in stub.business_params:
@@ -44,60 +53,70 @@ def render(stub: Stub) -> Rendered:
                 if guard:
                     out.body += guard
                     out.imports |= NUMBER_IMPORTS
-            sets.append((p.name, p.name))
+            scalars[p.name] = p.name
         elif p.annotation and p.annotation.split('[')[0] in ('dict', 'Dict'):
             dict_param = p.name
         elif p.annotation and p.annotation.strip('\'"') == name and p.name not in used:
-            sets += [
-                (f.name, f'{p.name}.{f.name}') for f in entity.fields if f.name not in key_fields
-            ]
+            whole = p.name
         elif p.name not in key_fields:
             ignored.append(p.name)
-    if not sets and dict_param is None:
-        whole = stub.entity_params(name)
-        if whole and whole[0].name in used:
-            # The entity gave the key; its other fields are the new values.
-            sets = [
-                (f.name, f'{whole[0].name}.{f.name}')
-                for f in entity.fields
-                if f.name not in key_fields
-            ]
-    if not sets and dict_param is None:
+    if not scalars and dict_param is None and whole is None:
+        found = stub.entity_params(name)
+        if found and found[0].name in used:
+            whole = found[0].name  # the entity gave the key; its other fields are the values
+    if not scalars and dict_param is None and whole is None:
         raise Unmappable(
             f'UpdateItem has no value to SET: parameters {ignored or "(none)"} match no field of {name}'
         )
 
-    assignments = [f'#{f} = :{f}' for f, _ in sets] + [
-        '#version = if_not_exists(#version, :zero) + :one'
-    ]
-    names = {f'#{f}': f for f, _ in sets} | {'#version': 'version', '#pk': '__PKEY__'}
-    names_src = (
-        '{'
-        + ', '.join(
-            f'{literal(k)}: {"self.pkey_name" if v == "__PKEY__" else literal(v)}'
-            for k, v in names.items()
-        )
-        + '}'
+    # What the update SETs, by field; an entity's optional fields may be None (not SET then).
+    sources, maybe_none = dict(scalars), set()
+    if whole:
+        values = {f.name: f'{whole}.{f.name}' for f in entity.fields if f.name not in key_fields}
+        sources = values | scalars
+        maybe_none = {f.name for f in entity.fields if not f.required} - scalars.keys()
+    key_updates = index_key_updates(
+        stub, entity, stub.table, sources, maybe_none, whole, open_ended=dict_param is not None
     )
-    values_src = (
-        '{'
-        + ', '.join([f'{literal(":" + f)}: {v}' for f, v in sets] + ["':zero': 0", "':one': 1"])
-        + '}'
-    )
-    out.body += statements('update_expression = {v}', v=literal('SET ' + ', '.join(assignments)))
-    out.body += statements('names = {v}', v=names_src)
-    out.body += statements('values = {v}', v=values_src)
-    if dict_param:
+    if whole is None and dict_param is None:
+        # Every value is a parameter: the expression is a constant.
+        sets = list(scalars.items()) + [(u.attribute, u.value) for u in key_updates]
+        assignments = [f'#{f} = :{f}' for f, _ in sets] + [VERSION_BUMP]
+        names = {f'#{f}': literal(f) for f, _ in sets} | {
+            '#version': literal('version'),
+            '#pk': 'self.pkey_name',
+        }
+        values = [f'{literal(":" + f)}: {v}' for f, v in sets] + ["':zero': 0", "':one': 1"]
         out.body += statements(
-            """
-for field_name, value in {d}.items():
-    update_expression += ', #' + field_name + ' = :' + field_name
-    names['#' + field_name] = field_name
-    values[':' + field_name] = Decimal(str(value)) if isinstance(value, float) else value
-""",
-            d=dict_param,
+            'update_expression = {v}', v=literal('SET ' + ', '.join(assignments))
         )
-        out.imports |= NUMBER_IMPORTS
+        out.body += statements(
+            'names = {v}', v='{' + ', '.join(f'{literal(k)}: {v}' for k, v in names.items()) + '}'
+        )
+        out.body += statements('values = {v}', v='{' + ', '.join(values) + '}')
+    else:
+        # Fields known at run time: SET what is there (never None: see changes_statements).
+        if whole:
+            out.body += changes_statements('changes', entity, whole, scalars)
+        else:
+            out.body += statements(
+                'changes = {v}',
+                v='{' + ', '.join(f'{literal(f)}: {v}' for f, v in scalars.items()) + '}',
+            )
+        if dict_param:
+            out.body += statements(
+                """
+for field_name, value in {d}.items():
+    changes[field_name] = Decimal(str(value)) if isinstance(value, float) else value
+""",
+                d=dict_param,
+            )
+            out.imports |= NUMBER_IMPORTS
+        out.body += key_update_statements('changes', key_updates)
+        expression, names_src, values_src = set_clause('changes', ["'#pk': self.pkey_name"], [])
+        out.body += statements('update_expression = {v}', v=expression)
+        out.body += statements('names = {v}', v=names_src)
+        out.body += statements('values = {v}', v=values_src)
     out.body += statements('key = {v}', v=key)
     (call,) = statements(
         """
