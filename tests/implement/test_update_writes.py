@@ -210,3 +210,34 @@ def test_an_index_key_whose_other_fields_are_unknown_is_left_with_the_reason(tmp
         "':status_pk': Ride.build_gsi_pk_for_lookup_status_index(status, city)"
         in repositories.read_text()
     )
+
+
+def test_a_put_keeps_an_item_out_of_a_sparse_index_when_its_key_field_is_none(
+    tmp_path, moto_server, dynamodb_client, monkeypatch, dynamodb
+):
+    """`status_pk = 'STATUS#{status}'` with `status` optional: a ticket without a status
+    must not be indexed under 'STATUS#None'."""
+    path = copy_fixture('synthetic_gsi', tmp_path)
+    entities = path / 'entities.py'
+    entities.write_text(
+        entities.read_text().replace('    status: str\n', '    status: str = None\n')
+    )
+    schema = path.parent / 'schema.json'
+    doc = json.loads(schema.read_text())
+    for entity in doc['tables'][0]['entities'].values():
+        for field in entity['fields']:
+            if field['name'] == 'status':
+                field['required'] = False
+    schema.write_text(json.dumps(doc))
+    implement_dal(path)
+    with imported(path, moto_server, dynamodb_client, monkeypatch) as dal:
+        repo = dal['repositories'].TicketRepository()
+        Ticket = dal['entities'].Ticket
+        common = dict(title='t', priority=1, assignee='bob', opened_by='amy', updated_at='d')
+        repo.open_ticket(Ticket(ticket_id='t1', **common))
+        repo.open_ticket(Ticket(ticket_id='t2', status='OPEN', **common))
+        table = dynamodb.Table(doc['tables'][0]['table_config']['table_name'])
+        items = {i['ticket_id']: i for i in table.scan()['Items']}
+        assert 'status_pk' not in items['t1']
+        assert items['t2']['status_pk'] == 'STATUS#OPEN'
+        assert _ids(repo.tickets_in_status('OPEN')) == ['t2']

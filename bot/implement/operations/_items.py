@@ -47,7 +47,17 @@ def item_statements(
                 if entity.field(attr.name) is not None or i >= len(templates):
                     continue  # a plain field: model_dump already wrote it
                 value = builder if len(attrs) == 1 else f'{builder}[{i}]'
-                body += statements(f'{item}[{literal(attr.name)}] = {{v}}', v=value)
+                assign = f'{item}[{literal(attr.name)}] = {{v}}'
+                optional = [
+                    f
+                    for f in templates[i].fields
+                    if (field := entity.field(f)) is not None and not field.required
+                ]
+                if optional:
+                    # A sparse index: without the field the item stays out of it (no 'X#None').
+                    cond = ' and '.join(f'{var}.{f} is not None' for f in optional)
+                    assign = f'if {cond}:\n    {assign}'
+                body += statements(assign, v=value)
     return body
 
 
