@@ -138,8 +138,8 @@ def _block(text: str, pattern_id: int) -> str:
 def test_created_entities_follow_what_the_patterns_write_and_delete(implemented):
     """The script's record of what it created must match the table: after pattern #9
     deletes the Address it must not hand the gone item to the patterns after it (the
-    cross-table setups recreate what is missing), and after #2 puts a Customer the
-    patterns after it must look for that one."""
+    cross-table setups recreate what is missing), and after #2 puts a Customer (or #32
+    writes cart lines) the patterns after it must look for that one."""
     dal, result = implemented('ecommerce')
     text = (dal / 'usage_examples.py').read_text()
     delete = _block(text, 9)
@@ -148,6 +148,8 @@ def test_created_entities_follow_what_the_patterns_write_and_delete(implemented)
     )
     put = _block(text, 2)
     assert put.index("created_entities['Customer'] = result") > put.index('result = self.')
+    batch = _block(text, 32)  # a batch returns nothing: the entity it wrote is recorded
+    assert batch.index("created_entities['CartItem'] = test_entity") > batch.index('result = ')
     assert any('#2' in r and '#9' in r and 'forgotten' in r for r in result.usage_repairs)
 
 

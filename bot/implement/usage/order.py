@@ -61,6 +61,39 @@ def _returns(dal: Dal, pattern: AccessPattern, entity: str) -> bool:
     return returns.split('|')[0].strip().strip('\'"') == entity
 
 
+def _result_call(stmt: ast.stmt) -> bool:
+    """`result = <call>`: how every pattern block calls its method."""
+    return (
+        isinstance(stmt, ast.Assign)
+        and isinstance(stmt.targets[0], ast.Name)
+        and stmt.targets[0].id == 'result'
+        and isinstance(stmt.value, ast.Call)
+    )
+
+
+def _built_in(block: ast.Try, entity: str) -> set[str]:
+    """Names the block assigns an `<entity>(...)` to (`test_entity = Driver(...)`)."""
+    return {
+        s.targets[0].id
+        for s in block.body
+        if isinstance(s, ast.Assign)
+        and isinstance(s.targets[0], ast.Name)
+        and isinstance(s.value, ast.Call)
+        and isinstance(s.value.func, ast.Name)
+        and s.value.func.id == entity
+    }
+
+
+def _listed(call: ast.Call, names: set[str]) -> str | None:
+    """The last element of a `[a, b]` argument, when it is one of `names`."""
+    for value in [*call.args, *(k.value for k in call.keywords)]:
+        if isinstance(value, ast.List) and value.elts:
+            last = value.elts[-1]
+            if isinstance(last, ast.Name) and last.id in names:
+                return last.id
+    return None
+
+
 def _keeping_track(
     src: Source, unit: tuple[int, int, ast.stmt], dal: Dal, pattern: AccessPattern
 ) -> str | None:
@@ -68,28 +101,26 @@ def _keeping_track(
     table, or None when it needs none:
     - a DeleteItem pops the entity it deleted, so the cross-table setups create the item
       again instead of trusting an entry whose item is gone;
-    - a PutItem or UpdateItem that returns the entity records it, so the patterns after it
-      look for what the table now holds (a put of the sample undoes the CRUD update)."""
+    - a PutItem or UpdateItem that returns the entity records it, and a BatchWriteItem the
+      last entity of its list, so the patterns after it look for what the table now holds
+      (a put of the sample undoes the CRUD update)."""
     start, end, block = unit
     entity = pattern.entity
     if pattern.operation == 'DeleteItem':
         done = any(_uses_created(s, entity, 'pop') for s in block.body)
         call = next((s for s in block.body if _uses_created(s, entity)), None)
         line = f'created_entities.pop({entity!r}, None)\n'
-    elif pattern.operation in ('PutItem', 'UpdateItem') and _returns(dal, pattern, entity):
+    elif pattern.operation in ('PutItem', 'UpdateItem', 'BatchWriteItem'):
         done = any(_uses_created(s, entity, 'store') for s in block.body)
-        call = next(
-            (
-                s
-                for s in block.body
-                if isinstance(s, ast.Assign)
-                and isinstance(s.targets[0], ast.Name)
-                and s.targets[0].id == 'result'
-                and isinstance(s.value, ast.Call)
-            ),
-            None,
-        )
-        line = f'if result is not None:\n    created_entities[{entity!r}] = result\n'
+        call = next((s for s in block.body if _result_call(s)), None)
+        built = _built_in(block, entity)
+        if pattern.operation != 'BatchWriteItem' and _returns(dal, pattern, entity):
+            line = f'if result is not None:\n    created_entities[{entity!r}] = result\n'
+        elif call is not None and (written := _listed(call.value, built)):
+            # A batch returns nothing useful: the last entity of its list is what it wrote.
+            line = f'created_entities[{entity!r}] = {written}\n'
+        else:
+            return None
     else:
         return None
     if done or call is None:
