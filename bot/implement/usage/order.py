@@ -228,13 +228,23 @@ class ConditionalPuts:
     def _fresh_ids(
         self, src: Source, block: ast.Try, entities: set[str], edits: list
     ) -> list[str]:
-        """`Reservation(..., reservation_id='res-31')` -> `reservation_id='res-31-tx'`."""
+        """`Reservation(..., reservation_id='res-31')` -> `reservation_id='res-31-tx'`.
+        The block's setup entities (`setup_apikey = ApiKey(...)`) keep their ids: they are
+        the items the transaction's other actions (a Delete, a ConditionCheck) need."""
+        setups = {
+            id(node.value)
+            for node in ast.walk(block)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id.startswith('setup_')
+        }
         renamed = []
         for call in ast.walk(block):
             if not (
                 isinstance(call, ast.Call)
                 and isinstance(call.func, ast.Name)
                 and call.func.id in entities
+                and id(call) not in setups
             ):
                 continue
             entity = self.dal.entity(call.func.id)

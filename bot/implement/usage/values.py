@@ -57,6 +57,10 @@ class ArgumentValues:
             key_fields = {f for t in (e.pk, e.sk) if t for f in t.fields} if e else set()
             if item.action != 'Put' and name in key_fields:
                 return f'{self.created(e)}.{name}'
+            # `old_key_id` keys the Delete of an ApiKey next to the Put of a new one.
+            qualified = [f for f in key_fields if name.endswith(f'_{f}')]
+            if item.action != 'Put' and len(qualified) == 1:
+                return f'{self.created(e)}.{qualified[0]}'
         for entity_name, source in self.passed.items():
             e = self.dal.entity(entity_name)
             if e is not None and e.field(name):
