@@ -211,6 +211,27 @@ def _commented_out(pattern: AccessPattern, source: str, sections: list[int | Non
     return bool(hits) and all(line.lstrip().startswith('#') for line in hits)
 
 
+def _unwritten_index_keys(dal: Dal, pattern: AccessPattern) -> str | None:
+    """Why an index read may find nothing although the script created items: its key
+    attributes are built (`GSI1PK = 'EMAIL#…'`), not fields, and the generator's create()
+    writes only the fields and pk/sk. Only the bot's PutItem/BatchWriteItem write them."""
+    entity = dal.entity(pattern.entity)
+    table = dal.table(entity.table) if entity else None
+    index = table.index(pattern.index_name) if table and pattern.index_name else None
+    if index is None:
+        return None
+    built = [
+        a.name for a in (*index.partition_key, *index.sort_key) if entity.field(a.name) is None
+    ]
+    if not built:
+        return None
+    return (
+        f'{", ".join(built)} of {index.name} are built keys, and the generated create() '
+        f'does not write them: only items written by a PutItem or BatchWriteItem pattern of '
+        f'{entity.name} are in the index'
+    )
+
+
 def judge(
     dal: Dal,
     trace: Trace,
@@ -260,6 +281,8 @@ def judge(
                 message = 'usage_examples.py has no test block for it'
             else:
                 message = 'never called by usage_examples.py --all'
+        if status == 'empty' and (hint := _unwritten_index_keys(dal, p)):
+            message += f' — {hint}'
         results.append(
             PatternResult(
                 id=p.id,

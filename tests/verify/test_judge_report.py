@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from verify_dals import SHOP
+from verify_dals import FIXTURES, SHOP
 
 from bot.model import load_dal
 from bot.report import escape_cell, markdown_table, to_dict, to_json, to_markdown, to_text
@@ -189,3 +189,30 @@ def test_none_is_ok_only_when_the_signature_declares_none():
     )
     result = {p.id: p for p in judge(dal, trace, parse_output(''), source)}[2]
     assert result.status == 'ok' and '-> None' in result.message
+
+
+def test_an_empty_read_of_a_built_index_key_says_why():
+    """StatusIndex is keyed on `status_pk = 'STATUS#…'`, which create() never writes: an
+    empty result there gets the reason; AssigneeIndex (plain fields) gets none."""
+    dal = load_dal(FIXTURES / 'synthetic_gsi' / 'generated_dal')
+    source = (
+        'class UsageExamples:\n'
+        '    def _test_additional_access_patterns(self, created_entities):\n'
+        '        # Access Pattern #3: In a status\n'
+        '        result = self.ticket_repo.tickets_in_status(s)\n'
+        '        # Access Pattern #5: Of an assignee\n'
+        '        result = self.ticket_repo.assignee_tickets_above_priority(a, p)\n'
+    )
+    trace = parse_trace(
+        _trace(
+            _call(1, 'tickets_in_status', 4, owner='TicketRepository'),
+            {'event': 'return', 'seq': 1, 'empty': True, 'result': '([], None)'},
+            _call(2, 'assignee_tickets_above_priority', 6, owner='TicketRepository'),
+            {'event': 'return', 'seq': 2, 'empty': True, 'result': '([], None)'},
+        )
+    )
+    results = {p.id: p for p in judge(dal, trace, parse_output(''), source)}
+    assert results[3].status == 'empty'
+    assert 'status_pk of StatusIndex are built keys' in results[3].message
+    assert 'create()' in results[3].message
+    assert results[5].status == 'empty' and 'built keys' not in results[5].message
