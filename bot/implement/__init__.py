@@ -7,6 +7,7 @@ compiled.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +115,15 @@ def _apply_chunk(
             },
             BODY_INDENT,
         )
-        code = add_imports(code, set().union(*(p.rendered.imports for p in mine)))
+        # Templates name the imports they may need; only those a body uses are added
+        # (an unused one fails the DAL's own lint, F401).
+        used = {
+            (module, name)
+            for p in mine
+            for module, name in p.rendered.imports
+            if re.search(rf'\b{re.escape(name)}\b', bodies[(p.method.owner, p.method.name)])
+        }
+        code = add_imports(code, used)
         compile_check(dal_dir / file, code)
         out[file] = code
     return out

@@ -5,6 +5,7 @@ parameters, not by the entity the Put writes. Real pipeline: implement a copy, r
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 
 import pytest
@@ -269,3 +270,15 @@ def test_delete_beside_a_put_of_the_same_entity_is_keyed_by_its_own_parameters(
     # no parameter names the address to delete: left, not keyed from new_address
     assert set(left) == {'replace_some_address'}
     assert "key field 'address_id' of the Delete of Address" in left['replace_some_address']
+
+
+def test_an_item_collection_query_returns_every_entity_of_the_partition(orders):
+    """The generator's mixed_data query reads the whole item collection: the profile, the
+    addresses and the orders of the customer, not only the item of the owner's sort key."""
+    repo, source = orders
+    customers = sys.modules[type(repo).__module__].CustomerRepository()
+    items, _ = customers.customer_item_collection('c1')
+    sort_keys = {item['sk'] for item in items}
+    assert {'ORDER#2024-05-01#o1', 'ORDER#2024-05-03#o3'} <= sort_keys
+    assert any(sk.startswith('ADDRESS#') for sk in sort_keys)
+    assert len(sort_keys) > 3

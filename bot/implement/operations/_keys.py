@@ -86,6 +86,9 @@ def sort_condition(
         return SortCondition(None)
     needed = (2 if rc == 'between' else 1) if rc else 0
     if rc is None and not params:
+        if 'item collection' in (stub.method.docstring or ''):
+            # The generator's mixed_data query: every entity type of the partition.
+            return SortCondition(None)
         template = templates[0] if templates else None
         if template is not None and template.literal_prefix and template.fields:
             return SortCondition(

@@ -176,6 +176,19 @@ def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
     return ''.join(lines[:first]) + body + ''.join(lines[last:])
 
 
+def _fresh(value: ast.expr, sampled: object) -> str | None:
+    """A key value next to the sample's: `'res-31'` -> `'res-31-tx'`; a number equal to the
+    CRUD sample's (`ts=1719835200`) -> the next one (a timestamp key: the next second).
+    None when it is not such a literal, or already fresh."""
+    if not isinstance(value, ast.Constant) or isinstance(value.value, bool):
+        return None
+    if isinstance(value.value, str) and not value.value.endswith('-tx'):
+        return repr(value.value + '-tx')
+    if isinstance(value.value, int) and value.value == sampled:
+        return repr(value.value + 1)
+    return None
+
+
 class ConditionalPuts:
     """A conditional Put (`attribute_not_exists`) of an item the CRUD section already wrote
     always fails: the transaction's test entity gets a fresh id (its last key field). The
@@ -252,17 +265,22 @@ class ConditionalPuts:
             if key is None or not key.fields:
                 continue
             field = key.fields[-1]
+            sampled = self._sample_value(entity.name, field)
             for kw in call.keywords:
-                value = kw.value
-                if (
-                    kw.arg == field
-                    and isinstance(value, ast.Constant)
-                    and isinstance(value.value, str)
-                    and not value.value.endswith('-tx')
-                ):
-                    edits.append((*src.span(value), repr(value.value + '-tx')))
+                fresh = _fresh(kw.value, sampled) if kw.arg == field else None
+                if fresh is not None:
+                    edits.append((*src.span(kw.value), fresh))
                     renamed.append(f'{entity.name}.{field}')
         return renamed
+
+    def _sample_value(self, entity_name: str, field: str) -> object:
+        """The literal the CRUD section's sample gives `field`, if any."""
+        sample = self.samples.get(entity_name)
+        call = ast.parse(sample, mode='eval').body if sample else None
+        for kw in call.keywords if isinstance(call, ast.Call) else ():
+            if kw.arg == field and isinstance(kw.value, ast.Constant):
+                return kw.value.value
+        return None
 
     def _ensure_exists(self, entity_name: str) -> str | None:
         repo = self.dal.repository_for(entity_name)

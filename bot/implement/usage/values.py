@@ -51,15 +51,25 @@ class ArgumentValues:
         aliases = {p: f for f, p in key_aliases(Stub(self.dal, self.method, self.pattern)).items()}
         if name in aliases and self.entity is not None:
             return f'{self.created(self.entity)}.{aliases[name]}'
-        for item in self.pattern.transaction_items:
-            # Checked, updated, deleted or read items must be ones the script created.
-            e = self.dal.entity(item.entity)
-            key_fields = {f for t in (e.pk, e.sk) if t for f in t.fields} if e else set()
-            if item.action != 'Put' and name in key_fields:
+        # Checked, updated, deleted or read items must be ones the script created. A key
+        # field of that exact name wins over any item's `<qualifier>_<field>` match (an `id`
+        # key must not capture `doctor_id`); `old_key_id` keys the Delete of an ApiKey next to
+        # the Put of a new one.
+        keyed = [
+            (e, {f for t in (e.pk, e.sk) if t for f in t.fields})
+            for item in self.pattern.transaction_items
+            if item.action != 'Put' and (e := self.dal.entity(item.entity)) is not None
+        ]
+        for e, key_fields in keyed:
+            if name in key_fields:
                 return f'{self.created(e)}.{name}'
-            # `old_key_id` keys the Delete of an ApiKey next to the Put of a new one.
+        for e, key_fields in keyed:
             qualified = [f for f in key_fields if name.endswith(f'_{f}')]
-            if item.action != 'Put' and len(qualified) == 1:
+            if len(qualified) == 1 and not any(
+                name.endswith(f'_{f}') and len(f) > len(qualified[0])
+                for _, other in keyed
+                for f in other
+            ):
                 return f'{self.created(e)}.{qualified[0]}'
         for entity_name, source in self.passed.items():
             e = self.dal.entity(entity_name)
