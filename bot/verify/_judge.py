@@ -211,6 +211,20 @@ def _commented_out(pattern: AccessPattern, source: str, sections: list[int | Non
     return bool(hits) and all(line.lstrip().startswith('#') for line in hits)
 
 
+def _partial_read(pattern: AccessPattern, calls: list[Call]) -> str | None:
+    """A TransactGet that found fewer items than it reads: the script created them all, so
+    one was read by the wrong key (a non-empty dict alone would pass as ok)."""
+    gets = sum(1 for i in pattern.transaction_items if i.action == 'Get')
+    found = [
+        int(hit.group(1))
+        for c in calls
+        if c.outcome == 'ok' and (hit := re.fullmatch(r'(?:dict|list) of (\d+)', c.summary or ''))
+    ]
+    if pattern.operation != 'TransactGet' or not found or max(found) >= gets:
+        return None
+    return f'returned {max(found)} of the {gets} items it reads'
+
+
 def _unwritten_index_keys(dal: Dal, pattern: AccessPattern) -> str | None:
     """Why an index read may find nothing although the script created items: its key
     attributes are built (`GSI1PK = 'EMAIL#…'`), not fields, and the generator's create()
@@ -281,6 +295,8 @@ def judge(
                 message = 'usage_examples.py has no test block for it'
             else:
                 message = 'never called by usage_examples.py --all'
+        if status == 'ok' and (partial := _partial_read(p, judged)):
+            status, message = 'empty', partial
         if status == 'empty' and (hint := _unwritten_index_keys(dal, p)):
             message += f' — {hint}'
         results.append(

@@ -216,3 +216,26 @@ def test_an_empty_read_of_a_built_index_key_says_why():
     assert 'status_pk of StatusIndex are built keys' in results[3].message
     assert 'create()' in results[3].message
     assert results[5].status == 'empty' and 'built keys' not in results[5].message
+
+
+def test_a_transaction_read_that_finds_fewer_items_than_it_reads_is_not_ok():
+    dal = load_dal(FIXTURES / 'ecommerce' / 'generated_dal')
+    source = (
+        'class UsageExamples:\n'
+        '    def _test_cross_table_patterns(self, created_entities):\n'
+        '        # Access Pattern #101: Order and product\n'
+        '        result = self.transaction_service.get_order_and_product(o, p)\n'
+    )
+
+    def verdict(summary: str):
+        trace = parse_trace(
+            _trace(
+                _call(1, 'get_order_and_product', 4, owner='TransactionService'),
+                {'event': 'return', 'seq': 1, 'empty': False, 'summary': summary},
+            )
+        )
+        return {p.id: p for p in judge(dal, trace, parse_output(''), source)}[101]
+
+    partial = verdict('dict of 1')
+    assert (partial.status, partial.message) == ('empty', 'returned 1 of the 2 items it reads')
+    assert verdict('dict of 2').status == 'ok'
