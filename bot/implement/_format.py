@@ -8,7 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bot.implement._splice import Key, split_lines
+from bot.implement._splice import Key
+from bot.pysource import split_lines
 
 
 def ruff_command() -> list[str]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ast
 import itertools
-import tokenize
 from dataclasses import dataclass
+
+from bot.pysource import footer_end, header_end, indent_of, split_lines
 
 Key = tuple[str, str]  # (class, method)
 
@@ -21,26 +22,6 @@ class Span:
     start: int
     end: int
     indent: str
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as Python counts them (the text has `\n` line ends): str.splitlines also breaks
-    at form feeds, U+2028 and others, which would put every edit below one out of place."""
-    lines = text.split('\n')
-    return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
-
-
-def _indent(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
-
-
-def header_end(lines: list[str], fn: ast.FunctionDef) -> int:
-    """Index of the line after a `def ...:` header, however many lines the signature spans."""
-    source = iter(lines[fn.lineno - 1 : fn.body[0].lineno])
-    for tok in tokenize.generate_tokens(lambda: next(source, '')):
-        if tok.type == tokenize.NEWLINE:
-            return fn.lineno - 1 + tok.end[0]
-    raise ValueError(f'line {fn.lineno}: cannot find the end of the header of {fn.name}')
 
 
 def methods(tree: ast.Module) -> dict[Key, ast.FunctionDef]:
@@ -66,54 +47,15 @@ def body_span(lines: list[str], fn: ast.FunctionDef) -> Span:
     start = first.end_lineno if has_doc else header_end(lines, fn)
     if start <= fn.lineno - 1 or start > fn.end_lineno:
         raise ValueError(f'line {fn.lineno}: {fn.name} has its body on the header line')
-    # Comment lines trailing `pass` belong to the stub too (libcst counts them its footer).
-    return Span(start, method_span(lines, fn).end, _indent(lines[first.lineno - 1]))
+    # Comment lines trailing `pass` belong to the stub too (the model counts them its own).
+    return Span(start, footer_end(lines, fn), indent_of(lines[first.lineno - 1]))
 
 
 def method_span(lines: list[str], fn: ast.FunctionDef) -> Span:
-    """A whole method, decorators included, and the comment lines indented under it that
-    trail its last statement (the older usage template ends a method with such blocks)."""
+    """A whole method, decorators included, and the comment lines that trail its last
+    statement (the older usage template ends a method with such blocks)."""
     start = min([fn.lineno, *(d.lineno for d in fn.decorator_list)]) - 1
-    indent = _indent(lines[fn.lineno - 1])
-    end = j = fn.end_lineno
-    while j < len(lines):
-        line = lines[j]
-        if line.strip() and not (
-            line.lstrip().startswith('#') and len(_indent(line)) > len(indent)
-        ):
-            break
-        j += 1
-        if line.strip():
-            end = j
-    return Span(start, end, indent)
-
-
-class Source:
-    """Text and its ast, with ast positions (UTF-8 byte columns) as string offsets."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.lines = split_lines(text)
-        self.tree = ast.parse(text)
-        self._starts = [0, *itertools.accumulate(len(line) for line in self.lines)]
-
-    def offset(self, lineno: int, col: int) -> int:
-        line = self.lines[lineno - 1]
-        chars = col if line.isascii() else len(line.encode()[:col].decode())
-        return self._starts[lineno - 1] + chars
-
-    def line_start(self, lineno: int) -> int:
-        return self._starts[lineno - 1]
-
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        return (
-            self.offset(node.lineno, node.col_offset),
-            self.offset(node.end_lineno, node.end_col_offset),
-        )
-
-    def segment(self, node: ast.AST) -> str:
-        start, end = self.span(node)
-        return self.text[start:end]
+    return Span(start, footer_end(lines, fn), indent_of(lines[fn.lineno - 1]))
 
 
 def edit(text: str, edits: list[tuple[int, int, str]]) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.model._source import ParsedModule
 from bot.model._types import Field, KeyTemplate, Method, Parameter, Repository, StubHint
+from bot.pysource import Function  # a method may be `async def`
 
 STUB_MARKER = 'TODO: Implement Access Pattern'
 _TODO = re.compile(r'TODO: Implement Access Pattern #(\d+)')
@@ -41,10 +42,6 @@ class CodeEntity:
     index_keys: dict[str, tuple[list[KeyTemplate], list[KeyTemplate]]] = field(
         default_factory=dict
     )
-
-
-# A method may be `async def`.
-Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def _string_value(node: ast.expr | None) -> str | None:

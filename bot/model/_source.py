@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 from bot.errors import BadInput
+from bot.pysource import Function, Source, footer_end, normalized
 
-_LINE_END = re.compile(r'\r\n?|\n')
-_COMMENT = re.compile(r'#[^\r\n]*')
+_COMMENT = re.compile(r'#[^\n]*')
 # What follows a signature's last node: brackets, commas and comments, up to its `:`.
-_HEADER_TAIL = re.compile(r'(?:[^#:]|#[^\r\n]*)*:')
+_HEADER_TAIL = re.compile(r'(?:[^#:]|#[^\n]*)*:')
 
 
 def read_text(path: Path) -> str:
@@ -52,67 +52,41 @@ def parse(path: Path, text: str) -> ast.Module:
     return tree
 
 
-class ParsedModule:
-    """A module's `ast`, with the source text of its nodes and the comments of its functions."""
+class ParsedModule(Source):
+    """A DAL module: its `ast` (compile-checked), the source text of its nodes and the
+    comments of its functions."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.text = read_text(path)
-        self.tree = parse(path, self.text)
-        # Where each line starts in the text, to slice nodes out without re-splitting it.
-        self._starts = [0, *(hit.end() for hit in _LINE_END.finditer(self.text))]
+        text = normalized(read_text(path))
+        super().__init__(text, parse(path, text))
 
     def code(self, node: ast.AST) -> str:
         """The node's source text, exactly as written."""
-        start = self._offset(node.lineno, node.col_offset)
-        return self.text[start : self._offset(node.end_lineno, node.end_col_offset)]
+        return self.segment(node)
 
-    def _line_end(self, lineno: int) -> int:
-        return self._starts[lineno] if lineno < len(self._starts) else len(self.text)
-
-    def _line(self, lineno: int) -> str:
-        return self.text[self._starts[lineno - 1] : self._line_end(lineno)]
-
-    def _offset(self, lineno: int, col: int) -> int:
-        start = self._starts[lineno - 1]
-        if not self.text[start : start + col].isascii():
-            # ast columns count UTF-8 bytes, not characters.
-            col = len(self._line(lineno).encode()[:col].decode())
-        return start + col
-
-    def block_comments(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str] | None:
+    def block_comments(self, fn: Function) -> list[str] | None:
         """The comments of the function's indented body, as libcst's IndentedBlock owns them:
         the `def` line's trailing comment, those around the statements, and the comment lines
         after the last one. None when the body sits on the `def` line."""
         first = fn.body[0]
-        indent = self._line(first.lineno)[: first.col_offset]
+        indent = self.lines[first.lineno - 1][: first.col_offset]
         if not indent.isspace():
             return None
         # Strings only occur inside nodes, so in the text between the signature's last node
         # and the statements, and after the last statement, every `#` starts a comment.
-        gaps, start = [], self._offset(*_signature_end(fn))
+        gaps, start = [], self.offset(*_signature_end(fn))
         for stmt in fn.body:
-            gaps.append(self.text[start : self._offset(stmt.lineno, stmt.col_offset)])
-            start = self._offset(stmt.end_lineno, stmt.end_col_offset)
-        gaps.append(self.text[start : self._line_end(self._footer_last_line(fn, indent))])
+            gaps.append(self.text[start : self.offset(stmt.lineno, stmt.col_offset)])
+            start = self.offset(stmt.end_lineno, stmt.end_col_offset)
+        end = footer_end(self.lines, fn)
+        gaps.append(self.text[start : self._starts[end]])
         # Comments before the header's `:` are the parameters', not the body's.
         gaps[0] = gaps[0][_HEADER_TAIL.match(gaps[0]).end() :]
         return _COMMENT.findall('\n'.join(gaps))
 
-    def _footer_last_line(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> int:
-        """libcst's block footer: the blank and comment lines after the body, up to the last
-        one indented like the body; the rest lead into whatever follows."""
-        last = fn.end_lineno
-        for lineno in range(fn.end_lineno + 1, len(self._starts) + 1):
-            line = self._line(lineno)
-            if line.strip() and not line.lstrip().startswith('#'):
-                break
-            if line.startswith(indent):
-                last = lineno
-        return last
 
-
-def _signature_end(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
+def _signature_end(fn: Function) -> tuple[int, int]:
     """Where the signature's last node ends (after it come only brackets, commas, comments
     and the `:`), or the `def` when it has none."""
     args = fn.args

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from bot.implement._splice import Source, add_imports, method_span, methods, splice_bodies
+from bot.implement._splice import add_imports, method_span, methods, splice_bodies
+from bot.pysource import Source
 
 MODULE = '''\
 """Repositories."""

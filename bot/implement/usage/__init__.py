@@ -21,11 +21,12 @@ import ast
 import re
 
 from bot.implement._format import format_methods
-from bot.implement._splice import Source, method_span, methods, replace_lines
+from bot.implement._splice import method_span, methods, replace_lines
 from bot.implement.usage.calls import CallRepair
 from bot.implement.usage.legacy import uncomment_blocks
 from bot.implement.usage.order import ConditionalPuts, deletes_last
 from bot.model import Dal
+from bot.pysource import Source
 
 ADDITIONAL, CROSS_TABLE = '_test_additional_access_patterns', '_test_cross_table_patterns'
 

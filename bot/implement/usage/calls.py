@@ -10,9 +10,10 @@ from __future__ import annotations
 import ast
 
 from bot.implement._context import PAGINATION
-from bot.implement._splice import Source, edit
+from bot.implement._splice import edit
 from bot.implement.usage.values import ArgumentValues
 from bot.model import Dal
+from bot.pysource import Source
 
 
 def is_literal(node: ast.expr) -> bool:

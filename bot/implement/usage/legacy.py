@@ -13,7 +13,8 @@ import ast
 import re
 import textwrap
 
-from bot.implement._splice import Source, edit, split_lines
+from bot.implement._splice import edit
+from bot.pysource import Source, split_lines
 
 _BLOCK = re.compile(r'^\s*# Access Pattern #(\d+):\s*(.*)$')
 _CODE = re.compile(r'^(\s*)# ?(.*)$')

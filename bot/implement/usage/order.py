@@ -6,9 +6,10 @@ from __future__ import annotations
 import ast
 import re
 
-from bot.implement._splice import Source, edit, header_end, split_lines
+from bot.implement._splice import edit
 from bot.model import AccessPattern, Dal
 from bot.model._types import snake
+from bot.pysource import Source, header_end, split_lines
 
 _BLOCK_ID = re.compile(r'(?:Access )?Pattern #(\d+)')
 

@@ -1,0 +1,82 @@
+"""Python source text located by `ast`: the one place that turns ast positions into text.
+
+The model reads the DAL with it and implement edits the DAL with it, so both agree on what
+a line, a node's text and a function's trailing comments are.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import tokenize
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def normalized(text: str) -> str:
+    """`\\n` line ends, as Python reads them (`\\r\\n` and a lone `\\r` end a line too)."""
+    return text.replace('\r\n', '\n').replace('\r', '\n')
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python counts them (the text has `\\n` line ends): str.splitlines also breaks
+    at form feeds, U+2028 and others, which would put every position below one out of place."""
+    lines = text.split('\n')
+    return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+class Source:
+    """Text (with `\\n` line ends) and its ast, with ast positions (UTF-8 byte columns) as
+    string offsets."""
+
+    def __init__(self, text: str, tree: ast.Module | None = None):
+        self.text = text
+        self.lines = split_lines(text)
+        self.tree = ast.parse(text) if tree is None else tree
+        self._starts = [0, *itertools.accumulate(len(line) for line in self.lines)]
+
+    def offset(self, lineno: int, col: int) -> int:
+        line = self.lines[lineno - 1]
+        chars = col if line.isascii() else len(line.encode()[:col].decode())
+        return self._starts[lineno - 1] + chars
+
+    def line_start(self, lineno: int) -> int:
+        return self._starts[lineno - 1]
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return (
+            self.offset(node.lineno, node.col_offset),
+            self.offset(node.end_lineno, node.end_col_offset),
+        )
+
+    def segment(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.text[start:end]
+
+
+def header_end(lines: list[str], fn: Function) -> int:
+    """Index of the line after a `def ...:` header, however many lines the signature spans."""
+    source = iter(lines[fn.lineno - 1 : fn.body[0].lineno])
+    for tok in tokenize.generate_tokens(lambda: next(source, '')):
+        if tok.type == tokenize.NEWLINE:
+            return fn.lineno - 1 + tok.end[0]
+    raise ValueError(f'line {fn.lineno}: cannot find the end of the header of {fn.name}')
+
+
+def footer_end(lines: list[str], fn: Function) -> int:
+    """Index of the line after a function and the comment lines that trail its last statement
+    indented like its body (libcst's block footer: they belong to the function, the others
+    lead into what follows)."""
+    body_indent = indent_of(lines[fn.body[0].lineno - 1])
+    end = fn.end_lineno
+    for i in range(fn.end_lineno, len(lines)):
+        line = lines[i]
+        if line.strip() and not line.lstrip().startswith('#'):
+            break
+        if line.strip() and line.startswith(body_indent):
+            end = i + 1
+    return end
