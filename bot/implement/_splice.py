@@ -39,11 +39,7 @@ def body_span(lines: list[str], fn: ast.FunctionDef) -> Span:
     """What a stub's new body replaces: everything after the docstring (or the header),
     comments included, down to the method's last line or the last comment under it."""
     first = fn.body[0]
-    has_doc = (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    )
+    has_doc = ast.get_docstring(fn, clean=False) is not None
     start = first.end_lineno if has_doc else header_end(lines, fn)
     if start <= fn.lineno - 1 or start > fn.end_lineno:
         raise ValueError(f'line {fn.lineno}: {fn.name} has its body on the header line')
@@ -173,10 +169,4 @@ _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _docstring_end(tree: ast.Module) -> int:
-    first = tree.body[0] if tree.body else None
-    is_doc = (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    )
-    return first.end_lineno if is_doc else 0
+    return tree.body[0].end_lineno if ast.get_docstring(tree, clean=False) is not None else 0

@@ -295,10 +295,16 @@ _SERVICE_ATTR = re.compile(r'self\.(\w+)\s*=\s*(\w+)\(')
 _PATTERN_CALL = re.compile(r'(Access |--- )Pattern #(\d+)|self\.(\w+)\.(\w+)\(')
 
 
+def service_attributes(text: str) -> dict[str, str]:
+    """`self.order_repo = OrderRepository(...)` in usage_examples.py -> {'order_repo':
+    'OrderRepository'}."""
+    return dict(_SERVICE_ATTR.findall(text))
+
+
 def usage_pattern_ids(text: str) -> dict[tuple[str, str], int]:
     """(class, method) -> pattern id, from the blocks of usage_examples.py (live or
     commented out): `Access Pattern #N` followed by the call it tests."""
-    attrs = dict(_SERVICE_ATTR.findall(text))
+    attrs = service_attributes(text)
     found: dict[tuple[str, str], int] = {}
     current, cross_table = None, False
     for hit in _PATTERN_CALL.finditer(text):

@@ -18,7 +18,6 @@ is formatted with the DAL's ruff.toml.
 from __future__ import annotations
 
 import ast
-import re
 
 from bot.implement._format import format_methods
 from bot.implement._splice import method_span, methods, replace_lines
@@ -26,6 +25,7 @@ from bot.implement.usage.calls import CallRepair
 from bot.implement.usage.legacy import uncomment_blocks
 from bot.implement.usage.order import ConditionalPuts, deletes_last
 from bot.model import Dal
+from bot.model._code import service_attributes
 from bot.pysource import Source
 
 ADDITIONAL, CROSS_TABLE = '_test_additional_access_patterns', '_test_cross_table_patterns'
@@ -40,7 +40,7 @@ def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
         for (cls, name), fn in methods(file.tree).items()
         if name in (ADDITIONAL, CROSS_TABLE)
     ]
-    attrs = _service_attributes(text)
+    attrs = service_attributes(text)
     repairs: list[str] = []
 
     # Each section is edited alone, as the one method of a class of its class's name.
@@ -72,11 +72,6 @@ def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
     formatted = format_methods([(cls, code) for cls, _, code in changed], dal.path)
     edits = [(span, code) for (_, span, _), code in zip(changed, formatted, strict=True)]
     return replace_lines(text, edits), repairs
-
-
-def _service_attributes(text: str) -> dict[str, str]:
-    """`self.order_repo = OrderRepository(...)` -> {'order_repo': 'OrderRepository'}."""
-    return dict(re.findall(r'self\.(\w+)\s*=\s*(\w+)\(', text))
 
 
 def _sample_constructors(file: Source) -> dict[str, str]:
