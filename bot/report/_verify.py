@@ -12,7 +12,14 @@ from bot.verify import STATUSES, VerifyResult
 SCHEMA = 'dal-bot/verify'
 SCHEMA_VERSION = 1
 
-STATUS_EMOJI = {'ok': '✅', 'empty': '⚠️', 'error': '❌', 'not-run': '⏭️'}
+STATUS_EMOJI = {
+    'ok': '✅',
+    'empty': '⚠️',
+    'wrong': '🎯',
+    'error': '❌',
+    'unsupported': '🚫',
+    'not-run': '⏭️',
+}
 _CELL_LIMIT = 300
 
 # Characters that could end a cell, open markup or HTML, or mention someone on GitHub.

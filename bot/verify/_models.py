@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-Status = Literal['ok', 'empty', 'error', 'not-run']
+Status = Literal['ok', 'empty', 'wrong', 'error', 'unsupported', 'not-run']
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 Runner = Literal['uv', 'python']
 
@@ -25,6 +25,15 @@ class PatternResult(BaseModel):
     seconds: float = 0.0  # time spent inside the method (sum over the judged calls)
     calls: int = 0  # how many calls the verdict is based on
     evidence: Literal['call', 'output', 'none'] = 'none'
+    # `wrong`: items the pattern's condition selects that did not come back, and the reverse.
+    missing: list[str] = []
+    extra: list[str] = []
+    # Cost from DynamoDB's sizing rules (None: no call observed).
+    rcu: float | None = None
+    wcu: float | None = None
+    items_read: int | None = None
+    items_returned: int | None = None
+    flags: list[str] = []
 
     @property
     def ok(self) -> bool:

@@ -150,7 +150,14 @@ def test_json_schema_is_stable():
         'stdout',
         'stderr',
     ]
-    assert data['counts'] == {'ok': 1, 'empty': 0, 'error': 1, 'not-run': 0}
+    assert data['counts'] == {
+        'ok': 1,
+        'empty': 0,
+        'wrong': 0,
+        'error': 1,
+        'unsupported': 0,
+        'not-run': 0,
+    }
     assert list(data['patterns'][0]) == [
         'id',
         'description',
@@ -163,6 +170,13 @@ def test_json_schema_is_stable():
         'seconds',
         'calls',
         'evidence',
+        'missing',
+        'extra',
+        'rcu',
+        'wcu',
+        'items_read',
+        'items_returned',
+        'flags',
     ]
     many = json.loads(to_json([_result(), _result()], include_output=False))
     assert many['ok'] is False and len(many['dals']) == 2 and 'stdout' not in many['dals'][0]
