@@ -1,19 +1,33 @@
-"""`dal-bot implement DIR`: every stub of the DAL becomes code."""
+"""`dal-bot implement PATH...`: every stub of each DAL becomes code."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.discover import dal_dirs
+from bot.errors import BadInput
 from bot.implement import ImplementResult, implement_dal
+from bot.report import DalRow, summary_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('dir', type=Path, help='the generated DAL folder (holds repositories.py)')
+    add_paths(parser)
     add_commit_options(parser)
     parser.add_argument('--json', type=Path, default=None, help='write the summary as JSON here')
+
+
+def add_paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        'paths',
+        type=Path,
+        nargs='+',
+        metavar='PATH',
+        help='a generated DAL folder (holds repositories.py), or a folder to search for them',
+    )
 
 
 def add_commit_options(parser: argparse.ArgumentParser) -> None:
@@ -53,11 +67,56 @@ def summary(result: ImplementResult) -> str:
     return '\n'.join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
-    result = implement_dal(
-        args.dir, commit=args.commit, chunk_size=args.chunk_size, author=parse_author(args.author)
+def implement_all(args: argparse.Namespace) -> list[ImplementResult | DalRow]:
+    """Implement every DAL the PATHs name, printing each summary; one DAL's bad input is its
+    row's error (alone, it is raised: exit 2 with the one-line message, as always)."""
+    dals = dal_dirs(args.paths)
+    author = parse_author(args.author)
+    out: list[ImplementResult | DalRow] = []
+    for dal in dals:
+        try:
+            result = implement_dal(
+                dal, commit=args.commit, chunk_size=args.chunk_size, author=author
+            )
+        except BadInput as e:
+            if len(dals) == 1:
+                raise
+            print(f'dal-bot: error: {e}', file=sys.stderr)
+            out.append(DalRow(str(dal), error=f'error: {e}', exit_code=2))
+            continue
+        print(summary(result))
+        out.append(result)
+    return out
+
+
+def row(result: ImplementResult | DalRow) -> DalRow:
+    if isinstance(result, DalRow):
+        return result
+    return DalRow(
+        str(result.dal),
+        implemented=len(result.implemented),
+        left=len(result.left),
+        seconds=result.seconds,
+        exit_code=result.exit_code,
     )
-    print(summary(result))
+
+
+def to_json(results: list[ImplementResult | DalRow]) -> str:
+    """One DAL: its summary object, as before; several: {"dals": [...]}, a failed one as
+    {"dal", "error"}."""
+    items = [
+        {'dal': r.dal, 'error': r.error} if isinstance(r, DalRow) else r.model_dump(mode='json')
+        for r in results
+    ]
+    data = items[0] if len(items) == 1 else {'schema': 'dal-bot/implement/many', 'dals': items}
+    return json.dumps(data, indent=2) + '\n'
+
+
+def run(args: argparse.Namespace) -> int:
+    results = implement_all(args)
+    rows = [row(r) for r in results]
+    if len(rows) > 1:
+        print(summary_table(rows), end='')
     if args.json:
-        args.json.write_text(json.dumps(result.model_dump(mode='json'), indent=2) + '\n')
-    return result.exit_code
+        args.json.write_text(to_json(results))
+    return max(r.exit_code for r in rows)

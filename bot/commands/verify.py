@@ -1,23 +1,32 @@
-"""dal-bot verify DIR: run the DAL against DynamoDB and judge every access pattern.
+"""dal-bot verify PATH...: run each DAL against DynamoDB and judge every access pattern.
 
-Exit 0 every pattern ok, 1 any not ok, 2 bad input or infrastructure failure.
+Several DALs are verified in parallel on one shared backend (`-j`). Exit 0 every pattern ok,
+1 any not ok, 2 bad input or infrastructure failure (the worst over the DALs).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
+import sys
 import threading
 from pathlib import Path
 
+from bot.commands.implement import add_paths
+from bot.discover import dal_dirs
 from bot.errors import BadInput
-from bot.model import load_dal
-from bot.report import to_json, to_markdown, to_text
-from bot.verify import endpoint_from_env, verify_dal
+from bot.model import Dal, load_dal
+from bot.report import DalRow, summary_table, to_dict, to_json, to_markdown, to_text
+from bot.verify import Failed, SharedBackend, VerifyResult, endpoint_from_env, verify_many
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('dir', type=Path, help='the generated DAL folder')
+    add_paths(parser)
+    add_verify_options(parser)
+
+
+def add_verify_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--endpoint',
         help='DynamoDB-compatible endpoint (default: $AWS_ENDPOINT_URL_DYNAMODB, '
@@ -36,27 +45,114 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default='uv',
         help='uv run --with boto3 --with pydantic (default), or the current interpreter',
     )
+    parser.add_argument(
+        '-j',
+        '--jobs',
+        type=int,
+        default=None,
+        metavar='N',
+        help='DALs verified at once (default: the number of CPUs on the embedded backend, '
+        '1 on an --endpoint)',
+    )
+
+
+def check_options(args: argparse.Namespace) -> None:
+    if args.timeout <= 0:
+        raise BadInput(args.paths[0], f'--timeout must be positive, got {args.timeout:g}')
+    if args.jobs is not None and args.jobs < 1:
+        raise BadInput(args.paths[0], f'--jobs must be at least 1, got {args.jobs}')
+
+
+def load_all(paths: list[Path], single: bool) -> list[Dal | DalRow]:
+    """Each folder's model; a folder that is not a DAL is its row's error (raised when alone)."""
+    out: list[Dal | DalRow] = []
+    for path in paths:
+        try:
+            if not path.is_dir():
+                raise BadInput(path, 'not a directory')
+            out.append(load_dal(path))
+        except BadInput as e:
+            if single:
+                raise
+            print(f'dal-bot: error: {e}', file=sys.stderr)
+            out.append(DalRow(str(path), error=f'error: {e}', exit_code=2))
+    return out
+
+
+def verify_loaded(
+    args: argparse.Namespace, loaded: list[Dal | DalRow], backend: SharedBackend
+) -> list[VerifyResult | DalRow]:
+    """Verify the loaded DALs in parallel; the rows of those that failed keep their place."""
+    dals = [d for d in loaded if isinstance(d, Dal)]
+    with _sigterm_as_interrupt():  # a cancelled CI job still stops the server and the scripts
+        done = iter(
+            verify_many(
+                dals, backend=backend, jobs=args.jobs, timeout=args.timeout, runner=args.runner
+            )
+        )
+    out: list[VerifyResult | DalRow] = []
+    for item in loaded:
+        if isinstance(item, DalRow):
+            out.append(item)
+            continue
+        result = next(done)
+        if isinstance(result, Failed):
+            if len(loaded) == 1:
+                raise result.exception  # alone, its failure is the command's (exit 2)
+            print(f'dal-bot: {result.error}', file=sys.stderr)
+            out.append(DalRow(str(result.dal), error=result.error, exit_code=2))
+        else:
+            out.append(result)
+    return out
+
+
+def report(args: argparse.Namespace, results: list[VerifyResult | DalRow]) -> list[DalRow]:
+    """Per-DAL text, the JSON and markdown files; the rows for the summary table."""
+    verified = [r for r in results if isinstance(r, VerifyResult)]
+    for result in verified:
+        print(to_text(result), end='')
+    if args.json:
+        if len(results) == 1 and verified:
+            args.json.write_text(to_json(verified[0]), encoding='utf-8')
+        else:
+            args.json.write_text(_many_json(results), encoding='utf-8')
+    if args.markdown:
+        args.markdown.write_text('\n'.join(to_markdown(r) for r in verified), encoding='utf-8')
+    return [_row(r) for r in results]
+
+
+def _many_json(results: list[VerifyResult | DalRow]) -> str:
+    items = [
+        to_dict(r) if isinstance(r, VerifyResult) else {'dal': r.dal, 'error': r.error}
+        for r in results
+    ]
+    data = json.loads(to_json([]))  # the documented wrapper, filled below
+    data['ok'] = all(i.get('ok') is True for i in items)
+    data['dals'] = items
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _row(result: VerifyResult | DalRow) -> DalRow:
+    if isinstance(result, DalRow):
+        return result
+    return DalRow(
+        result.dal,
+        counts=result.counts(),
+        seconds=result.durations.total,
+        exit_code=result.exit_code,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.dir.is_dir():
-        raise BadInput(args.dir, 'not a directory')
-    if args.timeout <= 0:
-        raise BadInput(args.dir, f'--timeout must be positive, got {args.timeout:g}')
-    dal = load_dal(args.dir)
-    with _sigterm_as_interrupt():  # a cancelled CI job still stops the server and the script
-        result = verify_dal(
-            dal,
-            endpoint=args.endpoint or endpoint_from_env(),
-            timeout=args.timeout,
-            runner=args.runner,
-        )
-    if args.json:
-        args.json.write_text(to_json(result), encoding='utf-8')
-    if args.markdown:
-        args.markdown.write_text(to_markdown(result), encoding='utf-8')
-    print(to_text(result), end='')
-    return result.exit_code
+    check_options(args)
+    paths = dal_dirs(args.paths)
+    loaded = load_all(paths, single=len(paths) == 1)
+    with SharedBackend(args.endpoint or endpoint_from_env()) as backend:
+        results = verify_loaded(args, loaded, backend)
+    rows = report(args, results)
+    if len(rows) > 1:
+        print(summary_table(rows), end='')
+    return max(r.exit_code for r in rows)
 
 
 class _sigterm_as_interrupt:

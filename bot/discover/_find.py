@@ -50,6 +50,23 @@ def find_dals(root: Path | str, paths: str | Iterable[str] = '**') -> list[str]:
     return select(sorted(found), paths)
 
 
+def dal_dirs(paths: Iterable[Path | str]) -> list[Path]:
+    """The DAL folders that command-line PATHs name, in order, each once.
+
+    A PATH that is a DAL folder is itself; a folder with DALs below it stands for those (found
+    as `find_dals` finds them); anything else is kept as it is, so loading it reports what is
+    missing.
+    """
+    out: list[Path] = []
+    for path in map(Path, paths):
+        is_dal = all((path / f).is_file() for f in REQUIRED_FILES)
+        below = [] if is_dal or not path.is_dir() else find_dals(path)
+        for dal in [path / d for d in below] if below else [path]:
+            if dal not in out:
+                out.append(dal)
+    return out
+
+
 def _patterns(paths: str | Iterable[str]) -> list[str]:
     if isinstance(paths, str):
         paths = paths.splitlines()

@@ -6,6 +6,7 @@ Small pieces so the PR-comment code can compose several DALs (and implement's re
 documented in bot/report/SCHEMA.md.
 """
 
+from bot.report._many import DalRow, summary_table
 from bot.report._verify import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -23,6 +24,8 @@ from bot.report._verify import (
 )
 
 __all__ = [
+    'DalRow',
+    'summary_table',
     'SCHEMA',
     'SCHEMA_VERSION',
     'STATUS_EMOJI',

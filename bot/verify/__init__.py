@@ -14,10 +14,13 @@ from bot.verify._models import (
     Status,
     VerifyResult,
 )
+from bot.verify._pool import Failed, SharedBackend, verify_many
 from bot.verify._verify import verify_dal
 
 __all__ = [
     'STATUSES',
+    'Failed',
+    'SharedBackend',
     'CrudError',
     'Durations',
     'PatternResult',
@@ -26,4 +29,5 @@ __all__ = [
     'VerifyResult',
     'endpoint_from_env',
     'verify_dal',
+    'verify_many',
 ]

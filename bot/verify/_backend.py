@@ -19,6 +19,26 @@ from botocore.config import Config
 from bot.errors import InfrastructureError
 
 REGION = 'us-east-1'
+# One region per DAL verified at the same time on one backend: moto (and DynamoDB Local without
+# -sharedDb) keep a separate set of tables per region, so two DALs' `Users` never meet.
+REGIONS = (
+    'us-east-1',
+    'us-east-2',
+    'us-west-1',
+    'us-west-2',
+    'eu-west-1',
+    'eu-west-2',
+    'eu-west-3',
+    'eu-central-1',
+    'eu-north-1',
+    'ap-south-1',
+    'ap-northeast-1',
+    'ap-northeast-2',
+    'ap-southeast-1',
+    'ap-southeast-2',
+    'ca-central-1',
+    'sa-east-1',
+)
 DUMMY_CREDENTIALS = {
     'aws_access_key_id': 'testing',
     'aws_secret_access_key': 'testing',
@@ -37,14 +57,16 @@ def accepted_by_safety_check(url: str) -> bool:
     return 'localhost' in url.lower() or '127.0.0.1' in url
 
 
-def admin_client(url: str, *, connect_timeout: float = 3, read_timeout: float = 10):
+def admin_client(
+    url: str, *, region: str = REGION, connect_timeout: float = 3, read_timeout: float = 10
+):
     """A DynamoDB client on `url` with dummy credentials, never the runner's own."""
     config = Config(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries={'total_max_attempts': 2, 'mode': 'standard'},
     )
-    session = boto3.session.Session(region_name=REGION, **DUMMY_CREDENTIALS)
+    session = boto3.session.Session(region_name=region, **DUMMY_CREDENTIALS)
     return session.client('dynamodb', endpoint_url=url, config=config)
 
 

@@ -45,7 +45,9 @@ _KEEP = frozenset(
 _KEEP_PREFIXES = ('UV_', 'PYTHON')
 
 
-def child_env(endpoint: str, trace: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+def child_env(
+    endpoint: str, trace: Path, base: dict[str, str] | None = None, region: str = 'us-east-1'
+) -> dict[str, str]:
     """The script's environment, built from scratch: dummy credentials, the loopback endpoint."""
     base = dict(os.environ if base is None else base)
     env = {k: v for k, v in base.items() if k in _KEEP or k.startswith(_KEEP_PREFIXES)}
@@ -57,8 +59,8 @@ def child_env(endpoint: str, trace: Path, base: dict[str, str] | None = None) ->
             'AWS_ACCESS_KEY_ID': 'testing',
             'AWS_SECRET_ACCESS_KEY': 'testing',
             'AWS_SESSION_TOKEN': 'testing',
-            'AWS_DEFAULT_REGION': 'us-east-1',
-            'AWS_REGION': 'us-east-1',
+            'AWS_DEFAULT_REGION': region,
+            'AWS_REGION': region,
             'AWS_ENDPOINT_URL_DYNAMODB': endpoint,
             'AWS_ENDPOINT_URL': endpoint,  # any other AWS service also stays on loopback
             'AWS_MAX_ATTEMPTS': '2',  # moto answers some mistakes with HTTP 500: fail fast
@@ -109,13 +111,29 @@ class RunOutput:
     seconds: float
 
 
+# Process groups of the scripts running now (several when DALs are verified in parallel), so an
+# interrupt on the main thread can stop the ones other threads are waiting for.
+_RUNNING: set[int] = set()
+
+
+def stop_all_scripts() -> None:
+    for pgid in list(_RUNNING):
+        _kill_group(pgid)
+
+
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(pgid, signal.SIGKILL)
 
 
 def run_script(
-    dal_dir: Path, workdir: Path, endpoint: str, *, runner: str, timeout: float
+    dal_dir: Path,
+    workdir: Path,
+    endpoint: str,
+    *,
+    runner: str,
+    timeout: float,
+    region: str = 'us-east-1',
 ) -> RunOutput:
     """Run the launcher (copied into `workdir`) on the DAL; the trace lands in workdir/trace.jsonl.
 
@@ -131,13 +149,14 @@ def run_script(
     proc = subprocess.Popen(
         cmd,
         cwd=dal_dir,
-        env=child_env(endpoint, trace),
+        env=child_env(endpoint, trace, region=region),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
     timed_out = False
+    _RUNNING.add(proc.pid)
     try:
         try:
             out, err = proc.communicate(timeout=timeout)
@@ -151,6 +170,7 @@ def run_script(
         raise
     finally:
         _kill_group(proc.pid)
+        _RUNNING.discard(proc.pid)
     return RunOutput(
         command=cmd,
         returncode=None if timed_out else proc.returncode,

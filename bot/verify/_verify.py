@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Literal
 from bot.errors import BadInput, InfrastructureError
 from bot.model import Dal
 from bot.verify import _judge
-from bot.verify._backend import admin_client, open_backend
+from bot.verify._backend import REGION, Backend, admin_client, open_backend
 from bot.verify._models import Durations, VerifyResult
 from bot.verify._run import SCRIPT, run_script
 from bot.verify._tables import create_tables, drop_tables, tables_of
@@ -22,6 +23,8 @@ def verify_dal(
     endpoint: str | None = None,
     timeout: float = 120,
     runner: Literal['uv', 'python'] = 'uv',
+    backend: Backend | None = None,
+    region: str = REGION,
 ) -> VerifyResult:
     """Run the DAL's usage_examples.py --all against DynamoDB and judge every access pattern.
 
@@ -30,6 +33,9 @@ def verify_dal(
     one the generated script's safety check accepts. (`endpoint_from_env()` reads
     AWS_ENDPOINT_URL_DYNAMODB for callers that want the environment's choice.) The DAL's tables
     are dropped, recreated from the model and deleted again afterwards.
+
+    `backend`, when given, is an already open backend shared with other runs (`verify_many`):
+    it is used as it is and left running; `region` keeps this DAL's tables apart from theirs.
 
     Raises BadInput (no usage_examples.py, no tables) or InfrastructureError (port in use,
     endpoint unreachable, table creation refused, runner missing or failing before the script).
@@ -47,15 +53,21 @@ def verify_dal(
     cleanup = 0.0
     with tempfile.TemporaryDirectory(prefix='dalbot-') as tmp:
         trace_file = Path(tmp) / 'trace.jsonl'
-        with open_backend(endpoint) as backend:
+        shared = contextlib.nullcontext(backend) if backend is not None else None
+        with shared or open_backend(endpoint) as backend:
             durations.backend = time.perf_counter() - mark
-            client = admin_client(backend.url)
+            client = admin_client(backend.url, region=region)
             try:
                 mark = time.perf_counter()
                 create_tables(client, tables)
                 durations.tables = time.perf_counter() - mark
                 run = run_script(
-                    dal_dir, Path(tmp), backend.script_url, runner=runner, timeout=timeout
+                    dal_dir,
+                    Path(tmp),
+                    backend.script_url,
+                    runner=runner,
+                    timeout=timeout,
+                    region=region,
                 )
                 durations.run = run.seconds
             finally:

@@ -1,0 +1,117 @@
+"""verify_many: several DALs verified at once on one shared backend, each in a region of its own.
+
+One backend (the embedded moto server, or the given endpoint) serves every DAL of a call; it is
+opened on a thread as soon as `SharedBackend` is made, so moto starts while implement runs.
+Each worker verifies one DAL at a time in a region no other worker uses: moto, and DynamoDB Local
+without `-sharedDb`, keep one set of tables per region, and `verify_dal` drops the DAL's tables
+before and after, so DALs with the same table names never see each other.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot.errors import BadInput, InfrastructureError
+from bot.model import Dal
+from bot.verify._backend import REGIONS, Backend, open_backend
+from bot.verify._models import VerifyResult
+from bot.verify._run import stop_all_scripts
+from bot.verify._verify import verify_dal
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A DAL that could not be verified (bad input, infrastructure); the others go on."""
+
+    dal: Path
+    exception: BadInput | InfrastructureError
+    exit_code: int = 2
+
+    @property
+    def error(self) -> str:
+        """The line the CLI prints for it (`dal-bot: <error>`)."""
+        kind = 'error' if isinstance(self.exception, BadInput) else 'infrastructure error'
+        return f'{kind}: {self.exception}'
+
+
+class SharedBackend:
+    """`open_backend(endpoint)` entered on a thread at once; `get()` waits for it."""
+
+    def __init__(self, endpoint: str | None = None):
+        self.endpoint = endpoint
+        self._stack = ExitStack()
+        pool = ThreadPoolExecutor(1, thread_name_prefix='dalbot-backend')
+        self._future: Future[Backend] = pool.submit(
+            self._stack.enter_context, open_backend(endpoint)
+        )
+        pool.shutdown(wait=False)  # the thread finishes its one task; nothing waits for it here
+
+    def get(self) -> Backend:
+        return self._future.result()
+
+    def close(self) -> None:
+        if self._future.exception() is None:
+            self._stack.close()
+
+    def __enter__(self) -> SharedBackend:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def default_jobs(endpoint: str | None) -> int:
+    """All CPUs on the embedded server; one at a time on an endpoint we do not know keeps
+    regions apart (DynamoDB Local started with -sharedDb, dynalite): `-j` overrides."""
+    return (os.cpu_count() or 1) if endpoint is None else 1
+
+
+def verify_many(
+    dals: Sequence[Dal],
+    *,
+    backend: SharedBackend,
+    jobs: int | None = None,
+    timeout: float = 120,
+    runner: Literal['uv', 'python'] = 'uv',
+) -> list[VerifyResult | Failed]:
+    """Verify every DAL, `jobs` at a time; results in the order of `dals`.
+
+    A DAL that fails with bad input or an infrastructure error becomes a `Failed` entry; a
+    backend that cannot start fails every DAL the same way. Ctrl-C (or SIGTERM turned into it)
+    kills every running script and waits for the workers before it propagates.
+    """
+    jobs = max(1, min(jobs or default_jobs(backend.endpoint), len(dals) or 1, len(REGIONS)))
+    try:
+        shared = backend.get()
+    except InfrastructureError as e:
+        return [Failed(Path(d.path), e) for d in dals]
+    regions: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for region in REGIONS[:jobs]:
+        regions.put(region)
+
+    def one(dal: Dal) -> VerifyResult | Failed:
+        region = regions.get()
+        try:
+            return verify_dal(dal, backend=shared, region=region, timeout=timeout, runner=runner)
+        except (BadInput, InfrastructureError) as e:
+            return Failed(Path(dal.path), e)
+        finally:
+            regions.put(region)
+
+    pool = ThreadPoolExecutor(jobs, thread_name_prefix='dalbot-verify')
+    try:
+        futures = [pool.submit(one, dal) for dal in dals]
+        return [f.result() for f in futures]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_all_scripts()
+        raise
+    finally:
+        pool.shutdown(wait=True)
