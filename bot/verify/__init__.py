@@ -2,32 +2,65 @@
 
 result = verify_dal(load_dal(path), endpoint=None, timeout=120, runner='uv')
 result.exit_code  # 0 every pattern ok, 1 otherwise
+
+Names load on first use (PEP 562): the result models cost nothing, the runner and the backend
+(boto3, moto) are imported only by a command that verifies.
 """
 
-from bot.verify._backend import endpoint_from_env
-from bot.verify._models import (
-    STATUSES,
-    CrudError,
-    Durations,
-    PatternResult,
-    Runner,
-    Status,
-    VerifyResult,
-)
-from bot.verify._pool import Failed, SharedBackend, verify_many
-from bot.verify._verify import verify_dal
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_WHERE = {
+    'STATUSES': '_models',
+    'CrudError': '_models',
+    'Durations': '_models',
+    'PatternResult': '_models',
+    'Runner': '_models',
+    'Status': '_models',
+    'VerifyResult': '_models',
+    'endpoint_from_env': '_backend',
+    'Failed': '_pool',
+    'SharedBackend': '_pool',
+    'verify_many': '_pool',
+    'verify_dal': '_verify',
+}
 
 __all__ = [
     'STATUSES',
-    'Failed',
-    'SharedBackend',
     'CrudError',
     'Durations',
+    'Failed',
     'PatternResult',
     'Runner',
+    'SharedBackend',
     'Status',
     'VerifyResult',
     'endpoint_from_env',
     'verify_dal',
     'verify_many',
 ]
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    value = getattr(importlib.import_module(f'{__name__}.{_WHERE[name]}'), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from bot.verify._backend import endpoint_from_env
+    from bot.verify._models import (
+        STATUSES,
+        CrudError,
+        Durations,
+        PatternResult,
+        Runner,
+        Status,
+        VerifyResult,
+    )
+    from bot.verify._pool import Failed, SharedBackend, verify_many
+    from bot.verify._verify import verify_dal

@@ -41,6 +41,8 @@ def test_embedded_backend_is_the_default_and_stops(tmp_path):
     import socket
 
     with socket.socket() as s:  # the embedded server is gone: its port is free again
+        # SO_REUSEADDR: connections left in TIME_WAIT do not count, a listening socket would.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(('127.0.0.1', port))
 
 
