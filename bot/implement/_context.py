@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from bot.model import AccessPattern, Dal, Entity, Method, Parameter, Repository, Table
+from bot.model import PAGINATION, AccessPattern, Dal, Entity, Method, Parameter, Repository, Table
 from bot.model._types import snake
 
-# The generator's pagination tail on queries and scans.
-PAGINATION = ('limit', 'exclusive_start_key', 'skip_invalid_items')
 NUMBER_ANNOTATIONS = ('int', 'Decimal')
 
 
@@ -155,53 +153,13 @@ def is_identifier(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
-def key_aliases(stub: Stub) -> dict[str, str]:
-    """Key fields given by a parameter of another name (`target_user_id` for `author_id`).
-
-    Only when it is the one possible reading: exactly as many unclaimed parameters (no
-    default, not an entity, not a filter value, not named after any field) as the pattern
-    needs values for its unbound partition-key fields and range bounds, in that order.
-    """
-    entity = stub.entity
-    if entity is None:
-        return {}
-    # Imported here: the filter module builds on this one.
-    from bot.implement.operations._filters import filter_params, pattern_filter
-
-    try:
-        flt = filter_params(pattern_filter(stub))
-    except Unmappable:
-        flt = set()
-    index = stub.pattern.index_name
-    keys = entity.keys_for(index) if index else None
-    templates = (keys.partition if keys else ()) if index else ((entity.pk,) if entity.pk else ())
-    fields = [f for t in templates for f in t.fields]
-    entity_names = {e.name for e in stub.dal.entities}
-    all_fields = {f.name for e in stub.dal.entities for f in e.fields}
-    unbound = [f for f in fields if not stub.has_param(f)]
-    if not unbound or stub.entity_params():
-        return {}
-    claimed = [
-        p.name
-        for p in stub.business_params
-        if p.default is None
-        and p.name not in flt
-        and p.name not in all_fields
-        and _bare(p.annotation) not in entity_names
-    ]
-    rc = stub.pattern.range_condition
-    bounds = (2 if rc == 'between' else 1) if rc else 0
-    if len(claimed) != len(unbound) + bounds:
-        return {}
-    return dict(zip(unbound, claimed[: len(unbound)], strict=True))
-
-
 def bind_fields(stub: Stub, fields: list[str], used: set[str]) -> list[str]:
     """Source expressions for key template fields: the parameter of that name, the field
-    of an entity passed in, or the one unambiguous alias. Anything else would be a guess."""
+    of an entity passed in, or the one unambiguous alias (bot.model's `key_alias`).
+    Anything else would be a guess."""
     out = []
     entity_params = stub.entity_params()
-    aliases = key_aliases(stub)
+    aliases = stub.pattern.key_aliases
     for f in fields:
         if stub.has_param(f):
             out.append(f)

@@ -1,9 +1,11 @@
 """model: one typed description of a DAL, built from its code, mapping and schema."""
 
 from bot.model._build import load_dal
+from bot.model._filter_text import filter_params, parse_filter_text
 from bot.model._types import (
     NUMERIC_FIELD_TYPES,
     OPERATIONS,
+    PAGINATION,
     AccessPattern,
     Dal,
     Entity,
@@ -12,6 +14,7 @@ from bot.model._types import (
     FilterExpression,
     Index,
     IndexKeys,
+    Inference,
     KeyAttribute,
     KeyTemplate,
     Method,
@@ -26,6 +29,7 @@ from bot.model._types import (
 __all__ = [
     'NUMERIC_FIELD_TYPES',
     'OPERATIONS',
+    'PAGINATION',
     'AccessPattern',
     'Dal',
     'Entity',
@@ -34,6 +38,7 @@ __all__ = [
     'FilterExpression',
     'Index',
     'IndexKeys',
+    'Inference',
     'KeyAttribute',
     'KeyTemplate',
     'Method',
@@ -43,5 +48,7 @@ __all__ = [
     'StubHint',
     'Table',
     'TransactionItem',
+    'filter_params',
     'load_dal',
+    'parse_filter_text',
 ]

@@ -21,6 +21,8 @@ from bot.model._code import (
     parse_service,
     usage_pattern_ids,
 )
+from bot.model._filter_text import parse_filter_text
+from bot.model._infer import infer_from_names
 from bot.model._source import ParsedModule, check_syntax, read_json, read_text
 from bot.model._types import (
     OPERATIONS,
@@ -99,7 +101,8 @@ def load_dal(path: Path | str) -> Dal:
             tables = _tables_from_schema(schema, schema_path, entities)
         else:
             tables = _tables_from_code(repos, entities, patterns, sources, mapping)
-    return Dal(
+        decided = set(mapping) | _schema_pattern_ids(schema)
+    dal = Dal(
         path=path,
         tables=tuple(tables),
         entities=tuple(entities),
@@ -109,6 +112,18 @@ def load_dal(path: Path | str) -> Dal:
         schema_path=schema_path,
         mapping_path=mapping_path if mapping_path.is_file() else None,
     )
+    return infer_from_names(dal, decided)
+
+
+def _schema_pattern_ids(schema: dict | None) -> set[int]:
+    """Patterns schema.json describes: their range condition is decided, not inferred."""
+    ids = set()
+    for table in (schema or {}).get('tables', []) or []:
+        for spec in (table.get('entities') or {}).values():
+            for ap in spec.get('access_patterns', []) or []:
+                if isinstance(ap, dict) and isinstance(ap.get('pattern_id'), int):
+                    ids.add(ap['pattern_id'])
+    return ids
 
 
 @contextmanager
@@ -250,6 +265,12 @@ def _patterns(
         index_in_code = _INDEX_NAME.search(source) if not from_hint and not spec else None
         # An operation we do not know stays None, so `implement` lists it instead of guessing.
         operation_value = operation if operation in OPERATIONS else None
+        flt, filter_problem = _filter(spec.get('filter_expression')), None
+        if flt is None and hint and hint.filter_text:
+            try:
+                flt = parse_filter_text(hint.filter_text)
+            except ValueError as e:
+                filter_problem = str(e)
         try:
             patterns.append(
                 AccessPattern(
@@ -269,7 +290,8 @@ def _patterns(
                     range_condition=hint.range_condition
                     if from_hint
                     else spec.get('range_condition'),
-                    filter=_filter(spec.get('filter_expression')),
+                    filter=flt,
+                    filter_problem=filter_problem,
                     consistent_read=bool(spec.get('consistent_read')),
                     projection=spec.get('projection') or _docstring_projection(method),
                     projected_attributes=tuple(spec.get('projected_attributes') or ()),

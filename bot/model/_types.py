@@ -27,6 +27,8 @@ AttributeType = Literal['S', 'N']
 
 # Schema field types stored as DynamoDB numbers.
 NUMERIC_FIELD_TYPES = frozenset({'integer', 'decimal', 'number', 'float'})
+# The generator's pagination tail on queries and scans.
+PAGINATION = ('limit', 'exclusive_start_key', 'skip_invalid_items')
 
 
 class Frozen(BaseModel):
@@ -184,6 +186,31 @@ class PatternParameter(Frozen):
     default: object | None = None
 
 
+InferenceRule = Literal[
+    'key_alias',  # a parameter of another name gives a key field (the one left for it)
+    'raw_key',  # a parameter named like the table's key attribute is that key's raw value
+    'range',  # start_*/end_*, since_*, before_* ... : the range on the sort key
+    'update_entity',  # updates: <Entity>, update_value: SET the entity's non-None fields
+    'update_field',  # updates: str, update_value: SET the field the string names
+    'batch_one',  # a batch parameter typed as one entity: one or an iterable of them
+    'scan_filter',  # a Scan parameter named after a field: equality filter on it
+]
+
+
+class Inference(Frozen):
+    """One reading of a stub taken from its names, where no schema, mapping or stub comment
+    decides it; its label is shown wherever the method is reported, so a reviewer can check."""
+
+    rule: InferenceRule
+    params: tuple[str, ...]
+    field: str | None = None  # the key field, key part ('partition'/'sort') or entity field
+    note: str
+
+    @property
+    def label(self) -> str:
+        return f'inferred from names: {self.note}'
+
+
 class AccessPattern(Frozen):
     id: int
     description: str = ''
@@ -203,6 +230,21 @@ class AccessPattern(Frozen):
     parameters: tuple[PatternParameter, ...] = ()
     transaction_items: tuple[TransactionItem, ...] = ()
     is_stub: bool = False
+    filter_problem: str | None = None  # the stub's filter text could not be read: why
+    inferred: tuple[Inference, ...] = ()
+
+    def inferences(self, rule: str) -> list[Inference]:
+        return [i for i in self.inferred if i.rule == rule]
+
+    @property
+    def key_aliases(self) -> dict[str, str]:
+        """Key field -> the parameter of another name that gives it."""
+        return {i.field: i.params[0] for i in self.inferences('key_alias')}
+
+    @property
+    def raw_keys(self) -> dict[str, str]:
+        """'partition' / 'sort' -> the parameter that is that key's raw value."""
+        return {i.field: i.params[0] for i in self.inferences('raw_key')}
 
 
 class Repository(Frozen):

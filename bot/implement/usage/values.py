@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import re
 
-from bot.implement._context import PAGINATION, Stub, Unmappable, key_aliases
-from bot.implement.operations._filters import parse_filter_text, pattern_filter
-from bot.model import AccessPattern, Dal, Entity, FilterCondition, Method
+from bot.model import (
+    PAGINATION,
+    AccessPattern,
+    Dal,
+    Entity,
+    FilterCondition,
+    Method,
+    parse_filter_text,
+)
 
 
 class ArgumentValues:
@@ -48,7 +54,7 @@ class ArgumentValues:
 
     def _key_field(self, name: str) -> str | None:
         """A parameter named after a field of an entity the pattern touches (or its alias)."""
-        aliases = {p: f for f, p in key_aliases(Stub(self.dal, self.method, self.pattern)).items()}
+        aliases = {p: f for f, p in self.pattern.key_aliases.items()}
         if name in aliases and self.entity is not None:
             return f'{self.created(self.entity)}.{aliases[name]}'
         # Checked, updated, deleted or read items must be ones the script created. A key
@@ -129,8 +135,8 @@ class ArgumentValues:
             bound = {f for t in (keys.partition if keys else ()) for f in t.fields}
         elif e is not None and e.pk is not None:
             bound = set(e.pk.fields)
-        flt = pattern_filter_safe(self.dal, self.pattern, self.method)
-        aliases = set(key_aliases(Stub(self.dal, self.method, self.pattern)).values())
+        flt = _filter_conditions(self.pattern)
+        aliases = set(self.pattern.key_aliases.values())
         skip = (
             bound
             | aliases
@@ -174,7 +180,7 @@ class ArgumentValues:
 
     def _filter_value(self, name: str) -> str | None:
         e = self.entity
-        for c in pattern_filter_safe(self.dal, self.pattern, self.method):
+        for c in _filter_conditions(self.pattern):
             if name in (c.param, c.param2, *c.params) and e is not None:
                 return self._meeting(c, e, name)
         return None
@@ -230,15 +236,11 @@ def _condition_terms(text: str) -> tuple[FilterCondition, ...]:
     text = _BARE_ARGUMENT.sub(r'\1(#\2', _BARE_FIELD.sub(r'#\1', text))
     try:
         return parse_filter_text(text).conditions
-    except Unmappable:
+    except ValueError:
         return ()
 
 
-def pattern_filter_safe(dal: Dal, pattern: AccessPattern, method: Method):
+def _filter_conditions(pattern: AccessPattern) -> tuple[FilterCondition, ...]:
     """The pattern's filter conditions; none when its filter cannot be read (the stub is
     then left by implement, and its call keeps its arguments)."""
-    try:
-        flt = pattern_filter(Stub(dal=dal, method=method, pattern=pattern))
-    except Unmappable:
-        return ()
-    return flt.conditions if flt else ()
+    return pattern.filter.conditions if pattern.filter else ()
