@@ -56,6 +56,11 @@ def summary(result: ImplementResult) -> str:
         f'{result.dal}: {len(result.implemented)} implemented, {len(result.left)} left ({result.seconds:.2f}s)'
     ]
     lines += [f'  {op:<15} {n}' for op, n in sorted(counts.items())]
+    for m in result.implemented:
+        lines += [
+            f'  inferred: {m.file}:{m.line} {m.owner}.{m.name} (#{m.pattern_id}): {label}'
+            for label in m.inferred
+        ]
     for left in result.left:
         lines.append(
             f'  left: {left.file}:{left.line} {left.owner}.{left.name} (#{left.pattern_id}): {left.reason}'

@@ -130,6 +130,24 @@ def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[
             for c in commits
         ]
         out.append('')
+    inferred = [
+        (m, label)
+        for m in (outcome.implement.implemented if outcome.implement else [])
+        for label in m.inferred
+    ]
+    if inferred:
+        # What the bot read from names alone (no schema, mapping or comment said it).
+        out += [f'**Inferred from names** ({len(inferred)}) — please check these readings:', '']
+        rows = [
+            f'- {code_span(f"{m.owner}.{m.name}")}'
+            + (f' (pattern #{m.pattern_id})' if m.pattern_id is not None else '')
+            + f': {escape_cell(label)}'
+            for m, label in inferred
+        ]
+        out += rows[:20] if compact else rows
+        if compact and len(rows) > 20:
+            out.append(f'- … and {len(rows) - 20} more (see the JSON report)')
+        out.append('')
     left = outcome.implement.left if outcome.implement else []
     if left:
         out += [f'**Stubs left** ({len(left)}) — not implemented, never guessed:', '']

@@ -48,6 +48,7 @@ class Planned:
     pattern_id: int | None
     operation: str
     rendered: Rendered
+    inferred: list[str]  # labels of what the model read from names alone
 
 
 def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
@@ -65,7 +66,8 @@ def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
             if pattern.operation is None:
                 raise Unmappable(f'unknown operation {pattern.raw_operation!r}')
             rendered = TEMPLATES[pattern.operation](Stub(dal=dal, method=method, pattern=pattern))
-            planned.append(Planned(method, pid, pattern.operation, rendered))
+            inferred = [i.label for i in pattern.inferred]
+            planned.append(Planned(method, pid, pattern.operation, rendered, inferred))
         except Unmappable as e:
             left.append(
                 LeftStub(
@@ -85,7 +87,9 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
     owners = ', '.join(dict.fromkeys(p.method.owner for p in chunk))
     ids = ', '.join(f'#{p.pattern_id}' for p in chunk)
     lines = [f'dal-bot: implement {ids} in {owners}', '']
-    lines += [f'- {p.method.owner}.{p.method.name}: #{p.pattern_id} {p.operation}' for p in chunk]
+    for p in chunk:
+        lines.append(f'- {p.method.owner}.{p.method.name}: #{p.pattern_id} {p.operation}')
+        lines += [f'  {label}' for label in p.inferred]
     lines += ['', f'DAL: {where}']
     return '\n'.join(lines)
 
@@ -165,6 +169,7 @@ def implement_dal(
                 pattern_id=p.pattern_id,
                 operation=p.operation,
                 line=p.method.line,
+                inferred=p.inferred,
             )
             for p in chunk
         ]

@@ -14,6 +14,8 @@ class ImplementedMethod(BaseModel):
     pattern_id: int | None
     operation: str
     line: int
+    # `inferred from names: ...`, one per reading of the stub its names alone decided
+    inferred: list[str] = []
 
 
 class LeftStub(BaseModel):

@@ -29,20 +29,32 @@ def primary_key(stub: Stub, used: set[str]) -> tuple[list[cst.BaseStatement], st
         raise Unmappable(f'entities.py has no partition key builder for {name}')
     whole = [p for p in stub.entity_params(name)]
     has_sk = stub.table is not None and stub.table.sort_key is not None and entity.sk is not None
-    if whole and not any(stub.has_param(f) for f in entity.pk.fields):
+    raw = stub.pattern.raw_keys
+    if whole and not raw and not any(stub.has_param(f) for f in entity.pk.fields):
         # An entity passed in: its own key methods know the templates.
         used.add(whole[0].name)
         body = statements('pk = {v}', v=f'{whole[0].name}.pk()')
         if has_sk:
             body += statements('sk = {v}', v=f'{whole[0].name}.sk()')
     else:
-        pk_args = bind_fields(stub, entity.pk.fields, used)
-        body = statements('pk = {v}', v=f'{name}.build_pk_for_lookup({", ".join(pk_args)})')
-        if has_sk:
+        if 'partition' in raw:
+            body = raw_key('pk', raw['partition'], used)
+        else:
+            pk_args = bind_fields(stub, entity.pk.fields, used)
+            body = statements('pk = {v}', v=f'{name}.build_pk_for_lookup({", ".join(pk_args)})')
+        if has_sk and 'sort' in raw:
+            body += raw_key('sk', raw['sort'], used)
+        elif has_sk:
             sk_args = bind_fields(stub, entity.sk.fields, used)
             body += statements('sk = {v}', v=f'{name}.build_sk_for_lookup({", ".join(sk_args)})')
     key = '{self.pkey_name: pk, self.skey_name: sk}' if has_sk else '{self.pkey_name: pk}'
     return body, key, has_sk
+
+
+def raw_key(var: str, param: str, used: set[str]) -> list[cst.BaseStatement]:
+    """`pk = <param>` for a parameter that is the key's raw value (bot.model's `raw_key`)."""
+    used.add(param)
+    return [] if param == var else statements(f'{var} = {{v}}', v=param)
 
 
 def _sort_value(

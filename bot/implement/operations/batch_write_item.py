@@ -17,13 +17,22 @@ from bot.implement.operations._items import item_statements
 
 def render(stub: Stub) -> Rendered:
     name = stub.entity_name
-    lists = stub.list_params()
-    if len(lists) != 1 or len(stub.business_params) != 1:
-        raise Unmappable('BatchWriteItem needs exactly one parameter: the list of entities')
-    source = lists[0].name
-    element = (lists[0].annotation or '').partition('[')[2].rstrip(']').strip('\'"')
-    if element not in (name, 'str', 'Any', ''):
-        raise Unmappable(f'BatchWriteItem over {lists[0].annotation!r}: not {name} entities')
+    one = next((i.params[0] for i in stub.pattern.inferences('batch_one')), None)
+    before = []
+    if one is not None:
+        # Typed as one entity (bot.model's batch_one): one of them, or any iterable of them.
+        source = 'entities'
+        before = statements(
+            'entities = [{p}] if isinstance({p}, {e}) else list({p})', p=one, e=name
+        )
+    else:
+        lists = stub.list_params()
+        if len(lists) != 1 or len(stub.business_params) != 1:
+            raise Unmappable('BatchWriteItem needs exactly one parameter: the list of entities')
+        source = lists[0].name
+        element = (lists[0].annotation or '').partition('[')[2].rstrip(']').strip('\'"')
+        if element not in (name, 'str', 'Any', ''):
+            raise Unmappable(f'BatchWriteItem over {lists[0].annotation!r}: not {name} entities')
     # The generator annotates some of these lists as list[str]; its usage example and its
     # hint both pass entities, and a string cannot be written as an item.
     put = item_statements(stub, stub.entity, 'entity', 'item', stub.table, in_repository=True)
@@ -42,7 +51,7 @@ except ClientError as e:
     # Each entity's item (keys and GSI keys included) is built inside the loop, before the put.
     writer = guard.body.body[0]
     loop = writer.body.body[0]
-    body = [nest(guard, [nest(writer, [nest(loop, [*put, *loop.body.body])])])]
+    body = [*before, nest(guard, [nest(writer, [nest(loop, [*put, *loop.body.body])])])]
     if stub.returns_bool():
         body += statements('return True')
     elif stub.returns.startswith('list'):

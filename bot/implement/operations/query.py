@@ -16,7 +16,12 @@ from bot.implement._context import (
     wrapped_call,
 )
 from bot.implement.operations._filters import filter_condition, filter_params, pattern_filter
-from bot.implement.operations._keys import index_partition, sort_condition
+from bot.implement.operations._keys import (
+    SortCondition,
+    index_partition,
+    raw_key,
+    sort_condition,
+)
 
 
 def render(stub: Stub) -> Rendered:
@@ -38,14 +43,20 @@ def render(stub: Stub) -> Rendered:
         sort_templates = keys.sort if keys else ()
         attr_source = [literal(a.name) for a in sort_attrs]
     else:
-        if entity.pk is None:
+        raw = stub.pattern.raw_keys
+        if 'partition' in raw:
+            bound = []
+            out.body += raw_key('pk', raw['partition'], used)
+        elif entity.pk is None:
             raise Unmappable(f'entities.py has no partition key builder for {name}')
-        bound = entity.pk.fields
-        args = bind_fields(stub, bound, used)
-        out.body += statements('pk = {v}', v=f'{name}.build_pk_for_lookup({", ".join(args)})')
+        else:
+            bound = entity.pk.fields
+            args = bind_fields(stub, bound, used)
+            out.body += statements('pk = {v}', v=f'{name}.build_pk_for_lookup({", ".join(args)})')
         partition = 'Key(self.pkey_name).eq(pk)'
         sort_attrs = (table.sort_key,) if table.sort_key else ()
-        sort_templates = (entity.sk,) if entity.sk else ()
+        # A raw sort-key value is compared as given: no template prefix.
+        sort_templates = (entity.sk,) if entity.sk and 'sort' not in raw else ()
         attr_source = ['self.skey_name']
 
     rest = [p.name for p in stub.business_params if p.name not in used and p.name not in bound]
@@ -54,7 +65,11 @@ def render(stub: Stub) -> Rendered:
     ]
     entity_args = {p.name for p in stub.entity_params()}
     rest = [p for p in rest if p not in entity_args]
-    sort = sort_condition(stub, sort_attrs, sort_templates, rest, attr_source, out)
+    raw_sort = stub.pattern.raw_keys.get('sort') if not index_name else None
+    if raw_sort and stub.pattern.range_condition is None and rest == [raw_sort]:
+        sort = SortCondition(f'Key(self.skey_name).eq({raw_sort})')
+    else:
+        sort = sort_condition(stub, sort_attrs, sort_templates, rest, attr_source, out)
     condition = f'{partition} & {sort.expr}' if sort.expr else partition
 
     params = [f"'KeyConditionExpression': {condition}"]

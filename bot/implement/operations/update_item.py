@@ -64,7 +64,9 @@ def render(stub: Stub) -> Rendered:
         found = stub.entity_params(name)
         if found and found[0].name in used:
             whole = found[0].name  # the entity gave the key; its other fields are the values
-    if not scalars and dict_param is None and whole is None:
+    # `updates: str, update_value`: the field is named at run time (bot.model's update_field).
+    named = next((i.params for i in stub.pattern.inferences('update_field')), None)
+    if not scalars and dict_param is None and whole is None and named is None:
         raise Unmappable(
             f'UpdateItem has no value to SET: parameters {ignored or "(none)"} match no field of {name}'
         )
@@ -76,9 +78,15 @@ def render(stub: Stub) -> Rendered:
         sources = values | scalars
         maybe_none = {f.name for f in entity.fields if not f.required} - scalars.keys()
     key_updates = index_key_updates(
-        stub, entity, stub.table, sources, maybe_none, whole, open_ended=dict_param is not None
+        stub,
+        entity,
+        stub.table,
+        sources,
+        maybe_none,
+        whole,
+        open_ended=dict_param is not None or named is not None,
     )
-    if whole is None and dict_param is None:
+    if whole is None and dict_param is None and named is None:
         # Every value is a parameter: the expression is a constant.
         sets = list(scalars.items()) + [(u.attribute, u.value) for u in key_updates]
         assignments = [f'#{f} = :{f}' for f, _ in sets] + [VERSION_BUMP]
@@ -103,6 +111,8 @@ def render(stub: Stub) -> Rendered:
                 'changes = {v}',
                 v='{' + ', '.join(f'{literal(f)}: {v}' for f, v in scalars.items()) + '}',
             )
+        if named:
+            out.body += _named_change(stub, 'changes', key_fields, *named, out)
         if dict_param:
             out.body += statements(
                 """
@@ -156,3 +166,44 @@ except ClientError as e:
     elif stub.returns != 'None':
         raise Unmappable(f'UpdateItem returning {stub.method.returns!r}')
     return out
+
+
+def _named_change(
+    stub: Stub,
+    changes: str,
+    key_fields: set[str],
+    field_param: str,
+    value_param: str,
+    out: Rendered,
+) -> list:
+    """`changes[<field named by field_param>] = value_param`, refusing a name that is not a
+    field the update may SET (a key field cannot change, `version` is the bot's)."""
+    entity = stub.entity
+    settable = [f for f in entity.fields if f.name not in key_fields | {'version'}]
+    names = ', '.join(f.name for f in settable)
+    body = statements(
+        """
+if {p} not in {fields}:
+    raise ValueError({message})
+""",
+        p=field_param,
+        fields='(' + ''.join(f'{literal(f.name)}, ' for f in settable) + ')',
+        message='f'
+        + repr(
+            f'{field_param} must name a field of {entity.name} ({names}), got {{{field_param}!r}}'
+        ),
+    )
+    numeric = [f.name for f in settable if f.numeric]
+    value = next((p for p in stub.params if p.name == value_param), None)
+    guard = to_number(value) if numeric and value is not None else []
+    if guard:
+        # A number field stored from a string or float would not read back as the entity's.
+        out.imports |= NUMBER_IMPORTS
+        (check,) = statements(
+            'if {p} in {fields}:\n    {v} = {v}',
+            p=field_param,
+            fields='(' + ''.join(f'{literal(f)}, ' for f in numeric) + ')',
+            v=value_param,
+        )
+        body.append(nest(check, guard))
+    return body + statements(f'{changes}[{{p}}] = {{v}}', p=field_param, v=value_param)
