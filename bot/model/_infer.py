@@ -104,7 +104,8 @@ def _infer(dal: Dal, pattern: AccessPattern, decided: bool) -> AccessPattern:
             update['filter'], inferences = scan
             found += inferences
     raw_partition = 'partition' in {i.field for i in found if i.rule == 'raw_key'}
-    if op != 'Scan' and not raw_partition:
+    if op not in ('Scan', 'BatchGetItem', 'BatchWriteItem') and not raw_partition:
+        # Batches and scans take no key field from one parameter: no alias to read.
         # A range we inferred names its own bounds; one from the comment counts by number.
         bounds = 0 if 'range' in {i.rule for i in found} else _bounds(pattern.range_condition)
         found += _key_aliases(sig, pattern.index_name, taken, bounds)
@@ -167,11 +168,10 @@ def _range(
     field = _sort_field(sig, table, index_name)
     if field is None:
         return None
-    named = [
-        p.name
-        for p in sig.loose(taken)
-        if any(p.name.startswith(w) and len(p.name) > len(w) for w in _RANGE_WORDS)
-    ]
+    loose = [p.name for p in sig.loose(taken)]
+    named = [n for n in loose if any(n.startswith(w) and len(n) > len(w) for w in _RANGE_WORDS)]
+    if len(loose) - len(named) != len(_unbound(sig, index_name)):
+        return None  # a value left that is neither a bound nor the key field's one alias
     where = f"the sort key's first field {field!r}"
     if len(named) == 2:
         lo, hi = named
@@ -190,9 +190,7 @@ def _range(
     condition = '>=' if name.startswith(_LOWER) else '<=' if name.startswith(_UPPER) else None
     if condition is None:
         return None
-    note = (
-        f'{name} is a {"lower" if condition == ">=" else "upper"} bound ({condition}) on {where}'
-    )
+    note = f'{name} is {"a lower" if condition == ">=" else "an upper"} bound ({condition}) on {where}'
     return condition, Inference(rule='range', params=(name,), field=field, note=note)
 
 
@@ -254,6 +252,17 @@ def _scan_filter(sig: _Signature) -> tuple[FilterExpression, list[Inference]] | 
     ]
 
 
+def _unbound(sig: _Signature, index_name: str | None) -> list[str]:
+    """Partition-key fields of the main table or the index that no parameter is named after."""
+    entity = sig.entity
+    if index_name:
+        keys = entity.keys_for(index_name)
+        templates = keys.partition if keys else ()
+    else:
+        templates = (entity.pk,) if entity.pk else ()
+    return [f for t in templates for f in t.fields if not sig.has(f)]
+
+
 def _key_aliases(
     sig: _Signature, index_name: str | None, taken: set[str], bounds: int
 ) -> list[Inference]:
@@ -263,13 +272,7 @@ def _key_aliases(
     not an entity, not a filter value or inferred bound, not named after any field) as the
     unbound partition-key fields plus the range bounds of the comment, in that order.
     """
-    entity = sig.entity
-    if index_name:
-        keys = entity.keys_for(index_name)
-        templates = keys.partition if keys else ()
-    else:
-        templates = (entity.pk,) if entity.pk else ()
-    unbound = [f for t in templates for f in t.fields if not sig.has(f)]
+    unbound = _unbound(sig, index_name)
     if not unbound or sig.entity_params:
         return []
     loose = [p.name for p in sig.loose(taken)]

@@ -16,6 +16,8 @@ EXPECTED_LEFT = {
     'messy_signatures': {
         'export_orders': "unknown operation 'ExecuteStatement'",
         'archived_records': "no key templates for index 'ArchiveIndex'",
+        # `stop_date` is not a bound's name: nothing is inferred for the pair.
+        'orders_window': "parameters ['start_date', 'stop_date'] are neither key fields",
     }
 }
 

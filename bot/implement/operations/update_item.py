@@ -187,7 +187,7 @@ if {p} not in {fields}:
     raise ValueError({message})
 """,
         p=field_param,
-        fields='(' + ''.join(f'{literal(f.name)}, ' for f in settable) + ')',
+        fields=literal(tuple(f.name for f in settable)),
         message='f'
         + repr(
             f'{field_param} must name a field of {entity.name} ({names}), got {{{field_param}!r}}'
@@ -202,7 +202,7 @@ if {p} not in {fields}:
         (check,) = statements(
             'if {p} in {fields}:\n    {v} = {v}',
             p=field_param,
-            fields='(' + ''.join(f'{literal(f)}, ' for f in numeric) + ')',
+            fields=literal(tuple(numeric)),
             v=value_param,
         )
         body.append(nest(check, guard))

@@ -42,6 +42,7 @@ class ArgumentValues:
         if op == 'BatchGetItem' and annotation.startswith('list'):
             return self._batch_keys(annotation)
         for getter in (
+            self._inferred_value,
             self._condition_value,
             self._filter_value,
             self._range_value,
@@ -50,6 +51,28 @@ class ArgumentValues:
             value = getter(name)
             if value is not None:
                 return value
+        return None
+
+    def _inferred_value(self, name: str) -> str | None:
+        """Values for the roles bot.model read from names: a raw key is the created entity's
+        own key; `updates: str, update_value` SET a field to the value it already has, so the
+        patterns after it still find their data."""
+        e = self.entity
+        if e is None:
+            return None
+        for i in self.pattern.inferences('raw_key'):
+            if i.params[0] == name:
+                return f'{self.created(e)}.{"pk" if i.field == "partition" else "sk"}()'
+        for i in self.pattern.inferences('update_field'):
+            key_fields = {f for t in (e.pk, e.sk) if t for f in t.fields} | {'version'}
+            settable = [f for f in e.fields if f.name not in key_fields]
+            field = next((f for f in settable if f.type == 'string'), None) or next(
+                iter(settable), None
+            )
+            if field is not None and name in i.params:
+                return (
+                    repr(field.name) if name == i.params[0] else f'{self.created(e)}.{field.name}'
+                )
         return None
 
     def _key_field(self, name: str) -> str | None:
