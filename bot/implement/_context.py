@@ -14,8 +14,19 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from bot.model import PAGINATION, AccessPattern, Dal, Entity, Method, Parameter, Repository, Table
-from bot.model._types import snake
+from bot.model import (
+    PAGINATION,
+    AccessPattern,
+    Dal,
+    Entity,
+    KeyTemplate,
+    Method,
+    Parameter,
+    Repository,
+    Signature,
+    Table,
+)
+from bot.model._types import snake, squashed
 
 NUMBER_ANNOTATIONS = ('int', 'Decimal')
 
@@ -143,10 +154,76 @@ def _bare(annotation: str | None) -> str:
     return (annotation or '').split('|')[0].strip().strip('\'"')
 
 
-def gsi_builder(entity: Entity, part: str, index: str, lookup: bool = True) -> str:
-    """`Order.build_gsi_pk_for_lookup_status_index` (class) or `build_gsi_pk_status_index`."""
+def gsi_builder(
+    dal: Dal, entity: Entity, part: str, index: str, lookup: bool = True
+) -> str | None:
+    """The name this DAL gives the entity's GSI key builder (`build_gsi_pk_for_lookup_<index>`
+    class method, or the instance method `build_gsi_pk_<index>`): `<index>` in snake case
+    (2.1.x: `deals_by_brand`) or lowercased without separators (pre-release: `dealsbybrand`).
+    None when the entity defines neither."""
     middle = 'for_lookup_' if lookup else ''
-    return f'build_gsi_{part}_{middle}{snake(index)}'
+    for form in dict.fromkeys((snake(index), squashed(index))):
+        name = f'build_gsi_{part}_{middle}{form}'
+        found = dal.member(entity.name, name)
+        if isinstance(found, Signature) and (found.kind == 'class') == lookup:
+            return name
+    return None
+
+
+def gsi_key(
+    dal: Dal,
+    entity: Entity,
+    part: str,
+    index: str,
+    *,
+    args: dict[str, str] | None = None,
+    var: str | None = None,
+    position: int | None = None,
+) -> str:
+    """Source of the entity's key value for one index (`part` 'pk' or 'sk').
+
+    Through the builder the DAL defines (`var`: the instance builder of that entity;
+    else the class builder, `args` giving each template field's source by name), or, when
+    the DAL defines none, the same value built inline from the key templates as the
+    generator's builders build it. `position`: one attribute of a multi-attribute key;
+    None: the whole value (a tuple for a multi-attribute key).
+    """
+    keys = entity.keys_for(index)
+    templates = (keys.partition if part == 'pk' else keys.sort) if keys else ()
+    if not templates:
+        raise Unmappable(f'{entity.name} has no {part} key templates for index {index!r}')
+    fields = [f for t in templates for f in t.fields]
+    sources = {f: f'{var}.{f}' for f in fields} if var else dict(args or {})
+    builder = gsi_builder(dal, entity, part, index, lookup=var is None)
+    if builder is not None and var:
+        whole = f'{var}.{builder}()'
+    elif builder is not None:
+        signature = dal.member(entity.name, builder)
+        names = [p.name for p in signature.parameters if p.kind == 'positional']
+        order = names if set(names) == set(sources) else list(sources)
+        whole = f'{entity.name}.{builder}({", ".join(sources[n] for n in order)})'
+    else:
+        missing = [f for f in fields if f not in sources]
+        if missing:
+            raise Unmappable(f'no value for {missing} of the {index!r} key of {entity.name}')
+        values = [_inline(entity, t, sources, multi=len(templates) > 1) for t in templates]
+        if position is not None:
+            return values[position]
+        return values[0] if len(values) == 1 else '(' + ', '.join(values) + ')'
+    return whole if position is None else f'{whole}[{position}]'
+
+
+def _inline(entity: Entity, template: KeyTemplate, sources: dict[str, str], multi: bool) -> str:
+    """A key template as an expression, the way the generator's builders return it: a lone
+    numeric field as the number, anything else (every part of a multi-attribute key) as text."""
+    if template.is_single_field and not multi:
+        field = entity.field(template.fields[0])
+        if field is not None and field.numeric:
+            return sources[template.fields[0]]
+    text = template.text
+    for f in template.fields:
+        text = text.replace('{' + f + '}', '{' + sources[f] + '}')
+    return 'f' + literal(text)
 
 
 def is_identifier(name: str) -> bool:

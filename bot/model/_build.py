@@ -16,6 +16,7 @@ from bot.errors import BadInput
 from bot.model._code import (
     CodeEntity,
     operation_in,
+    parse_classes,
     parse_entities,
     parse_repositories,
     parse_service,
@@ -68,14 +69,17 @@ def load_dal(path: Path | str) -> Dal:
     if missing:
         raise BadInput(path, f'not a generated DAL: missing {", ".join(missing)}')
 
-    code_entities = parse_entities(ParsedModule(path / 'entities.py'))
-    repos, methods, sources = parse_repositories(ParsedModule(path / 'repositories.py'))
+    entities_module = ParsedModule(path / 'entities.py')
+    repositories_module = ParsedModule(path / 'repositories.py')
+    modules = [ParsedModule(path / 'base_repository.py'), entities_module, repositories_module]
+    code_entities = parse_entities(entities_module)
+    repos, methods, sources = parse_repositories(repositories_module)
     if (path / 'transaction_service.py').is_file():
-        service_methods, service_sources = parse_service(
-            ParsedModule(path / 'transaction_service.py')
-        )
+        modules.append(ParsedModule(path / 'transaction_service.py'))
+        service_methods, service_sources = parse_service(modules[-1])
         methods += service_methods
         sources |= service_sources
+    classes = [c for mod in modules for c in parse_classes(mod)]
     usage_ids: dict[tuple[str, str], int] = {}
     if (path / 'usage_examples.py').is_file():
         usage_path = path / 'usage_examples.py'
@@ -109,6 +113,7 @@ def load_dal(path: Path | str) -> Dal:
         repositories=tuple(repos),
         methods=tuple(methods),
         patterns=tuple(patterns),
+        classes=tuple(classes),
         schema_path=schema_path,
         mapping_path=mapping_path if mapping_path.is_file() else None,
     )
@@ -292,7 +297,8 @@ def _patterns(
                     else spec.get('range_condition'),
                     filter=flt,
                     filter_problem=filter_problem,
-                    consistent_read=bool(spec.get('consistent_read')),
+                    consistent_read=bool(spec.get('consistent_read'))
+                    or bool(hint and hint.consistent_read),
                     projection=spec.get('projection') or _docstring_projection(method),
                     projected_attributes=tuple(spec.get('projected_attributes') or ()),
                     parameters=tuple(

@@ -7,7 +7,16 @@ import re
 from dataclasses import dataclass, field
 
 from bot.model._source import ParsedModule
-from bot.model._types import Field, KeyTemplate, Method, Parameter, Repository, StubHint
+from bot.model._types import (
+    ClassApi,
+    Field,
+    KeyTemplate,
+    Method,
+    Parameter,
+    Repository,
+    Signature,
+    StubHint,
+)
 from bot.pysource import Function  # a method may be `async def`
 
 STUB_MARKER = 'TODO: Implement Access Pattern'
@@ -17,6 +26,7 @@ _INDEX = re.compile(r'Index:\s*([\w-]+)(\s*\(GSI\))?')
 _RANGE = re.compile(r'Range Condition:\s*(begins_with|between|>=|<=|>|<)')
 _FILTER = re.compile(r'Filter Expression:\s*(.+)$')
 _TABLES = re.compile(r'Tables:\s*(.+)$')
+_CONSISTENT = re.compile(r'ConsistentRead\s*=\s*True')
 
 # Python annotation -> schema field type, for DALs without schema.json.
 _ANNOTATION_TYPES = {
@@ -153,6 +163,8 @@ def parse_hint(comments: list[str]) -> StubHint:
                 values['filter_text'] = flt.group(1).strip()
             if tbl := _TABLES.search(rest):
                 values['tables'] = tuple(t.strip() for t in tbl.group(1).split(','))
+        if _CONSISTENT.search(line):
+            values['consistent_read'] = True
     return StubHint(**values)
 
 
@@ -209,6 +221,75 @@ def parse_method(mod: ParsedModule, owner: str, fn: Function) -> Method:
         is_stub=comments is not None,
         hint=parse_hint(comments) if comments is not None else None,
     )
+
+
+_KINDS = {'classmethod': 'class', 'staticmethod': 'static', 'property': 'property'}
+
+
+def _base_name(node: ast.expr) -> str:
+    """`BaseRepository[Order]` -> `BaseRepository`, `pydantic.BaseModel` -> `BaseModel`."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ''
+
+
+def parse_classes(mod: ParsedModule) -> list[ClassApi]:
+    """Every top-level class of a DAL module with what it defines: the API the bot's code
+    may call, whatever generation wrote it."""
+    out = []
+    for cls in mod.tree.body:
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        methods, attributes = [], []
+        for stmt in cls.body:
+            match stmt:
+                case ast.AnnAssign(target=ast.Name(id=name)):
+                    attributes.append(name)
+                case ast.Assign(targets=targets):
+                    attributes += [t.id for t in targets if isinstance(t, ast.Name)]
+                case ast.FunctionDef() | ast.AsyncFunctionDef():
+                    kinds = [
+                        _KINDS[d.id]
+                        for d in stmt.decorator_list
+                        if isinstance(d, ast.Name) and d.id in _KINDS
+                    ]
+                    methods.append(
+                        Signature(
+                            name=stmt.name,
+                            line=stmt.lineno,
+                            parameters=_parameters(mod, stmt),
+                            kind=kinds[0] if kinds else 'instance',
+                        )
+                    )
+                    # `self.table = ...` in any method: an attribute of the instances.
+                    for node in ast.walk(stmt):
+                        targets = (
+                            node.targets
+                            if isinstance(node, ast.Assign)
+                            else [node.target]
+                            if isinstance(node, ast.AnnAssign)
+                            else []
+                        )
+                        attributes += [
+                            t.attr
+                            for t in targets
+                            if isinstance(t, ast.Attribute)
+                            and isinstance(t.value, ast.Name)
+                            and t.value.id == 'self'
+                        ]
+        out.append(
+            ClassApi(
+                name=cls.name,
+                file=mod.path.name,
+                line=cls.lineno,
+                bases=tuple(b for b in map(_base_name, cls.bases) if b),
+                methods=tuple(methods),
+                attributes=tuple(dict.fromkeys(attributes)),
+            )
+        )
+    return out
 
 
 def _super_init_args(fn: Function) -> list[ast.expr]:

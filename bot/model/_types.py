@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -68,6 +69,12 @@ def snake(name: str) -> str:
     return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name).lower()
 
 
+def squashed(name: str) -> str:
+    """`DealsByBrand`, `deals_by_brand`, `Deals-By-Brand` -> `dealsbybrand`: the index part of
+    the pre-release generator's GSI helper names, and the form every naming agrees on."""
+    return re.sub(r'[^0-9a-z]', '', name.lower())
+
+
 class KeyTemplate(Frozen):
     """A key template such as ``ORDER#{order_date}#{order_id}``."""
 
@@ -118,9 +125,12 @@ class Entity(Frozen):
         return next((f for f in self.fields if f.name == name), None)
 
     def keys_for(self, index: str) -> IndexKeys | None:
-        """Key templates for an index, by its name or the snake_case name of its helpers."""
+        """Key templates for an index, by its name or the name part of its helpers (snake
+        case in 2.1.x, lowercased without separators in the pre-release generation)."""
         exact = next((k for k in self.index_keys if k.index == index), None)
-        return exact or next((k for k in self.index_keys if snake(k.index) == snake(index)), None)
+        return exact or next(
+            (k for k in self.index_keys if squashed(k.index) == squashed(index)), None
+        )
 
 
 class Parameter(Frozen):
@@ -128,6 +138,56 @@ class Parameter(Frozen):
     annotation: str | None = None  # source text of the annotation
     default: str | None = None  # source text of the default
     kind: Literal['positional', 'keyword', 'star', 'double_star'] = 'positional'
+
+
+class Signature(Frozen):
+    """One function a class of the DAL defines, as its code declares it."""
+
+    name: str
+    line: int = 0
+    parameters: tuple[Parameter, ...] = ()  # without self / cls
+    kind: Literal['instance', 'class', 'static', 'property'] = 'instance'
+
+    def refusal(self, positional: int, keywords: Iterable[str]) -> str | None:
+        """Why a call with `positional` arguments and these keyword arguments would raise
+        TypeError; None when it binds."""
+        params = self.parameters
+        ordered = [p for p in params if p.kind == 'positional']
+        star = any(p.kind == 'star' for p in params)
+        double_star = any(p.kind == 'double_star' for p in params)
+        if positional > len(ordered) and not star:
+            return f'{self.name}() takes {len(ordered)} positional argument(s), given {positional}'
+        filled = {p.name for p in ordered[:positional]}
+        by_keyword = {p.name for p in params if p.kind in ('positional', 'keyword')} - filled
+        for name in keywords:
+            if name in filled:
+                return f'{self.name}() got {name!r} both by position and by keyword'
+            if name not in by_keyword and not double_star:
+                return f'{self.name}() has no parameter {name!r}'
+            filled.add(name)
+        missing = [
+            p.name
+            for p in params
+            if p.kind in ('positional', 'keyword') and p.default is None and p.name not in filled
+        ]
+        if missing:
+            return f'{self.name}() needs {", ".join(map(repr, missing))}'
+        return None
+
+
+class ClassApi(Frozen):
+    """What one class of the DAL defines: its methods with their parameters and the
+    attributes it sets (class-level fields, `self.x = ...` in its methods)."""
+
+    name: str
+    file: str
+    line: int = 0
+    bases: tuple[str, ...] = ()  # names as written, subscripts dropped (`BaseRepository`)
+    methods: tuple[Signature, ...] = ()
+    attributes: tuple[str, ...] = ()
+
+    def method(self, name: str) -> Signature | None:
+        return next((m for m in self.methods if m.name == name), None)
 
 
 class StubHint(Frozen):
@@ -139,6 +199,7 @@ class StubHint(Frozen):
     range_condition: str | None = None
     filter_text: str | None = None
     tables: tuple[str, ...] = ()
+    consistent_read: bool = False  # the example lines say `ConsistentRead=True`
 
 
 class Method(Frozen):
@@ -263,6 +324,7 @@ class Dal(Frozen):
     repositories: tuple[Repository, ...] = ()
     methods: tuple[Method, ...] = ()
     patterns: tuple[AccessPattern, ...] = ()
+    classes: tuple[ClassApi, ...] = ()  # every class of the DAL's modules: its API surface
     schema_path: Path | None = None
     mapping_path: Path | None = None
 
@@ -287,3 +349,32 @@ class Dal(Frozen):
     @property
     def stubs(self) -> list[Method]:
         return [m for m in self.methods if m.is_stub]
+
+    def class_api(self, name: str | None) -> ClassApi | None:
+        return next((c for c in self.classes if c.name == name), None)
+
+    def lineage(self, name: str) -> tuple[list[ClassApi], set[str]]:
+        """The class and its ancestors the DAL defines (nearest first), and the names of the
+        bases it does not define (`BaseModel`, `Generic`)."""
+        found: list[ClassApi] = []
+        external: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop(0)
+            api = self.class_api(current)
+            if api is None:
+                external.add(current)
+            elif api not in found:
+                found.append(api)
+                todo += list(api.bases)
+        return found, external
+
+    def member(self, cls: str, name: str) -> Signature | str | None:
+        """What `cls` (or a class it inherits from in the DAL) defines under `name`: the
+        method's signature, the name itself for an attribute, None when nothing."""
+        for api in self.lineage(cls)[0]:
+            if (method := api.method(name)) is not None:
+                return method
+            if name in api.attributes:
+                return name
+        return None

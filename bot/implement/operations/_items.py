@@ -12,7 +12,7 @@ from bot.implement._context import (
     Stub,
     Unmappable,
     bind_fields,
-    gsi_builder,
+    gsi_key,
     literal,
     statements,
 )
@@ -42,11 +42,17 @@ def item_statements(
             ('pk', index.partition_key, keys.partition),
             ('sk', index.sort_key, keys.sort),
         ):
-            builder = f'{var}.{gsi_builder(entity, part, index.name, lookup=False)}()'
             for i, attr in enumerate(attrs):
                 if entity.field(attr.name) is not None or i >= len(templates):
                     continue  # a plain field: model_dump already wrote it
-                value = builder if len(attrs) == 1 else f'{builder}[{i}]'
+                value = gsi_key(
+                    stub.dal,
+                    entity,
+                    part,
+                    index.name,
+                    var=var,
+                    position=None if len(attrs) == 1 else i,
+                )
                 assign = f'{item}[{literal(attr.name)}] = {{v}}'
                 optional = [
                     f
@@ -131,14 +137,20 @@ def index_key_updates(
                         f'{what}: its fields {touched} are SET only when not None, '
                         'so the key could be built from old and new values mixed'
                     )
-                if var and all(v == f'{var}.{f}' for f, v in args.items()):
-                    builder = f'{var}.{gsi_builder(entity, part, index.name, lookup=False)}()'
-                else:
-                    builder = f'{entity.name}.{gsi_builder(entity, part, index.name)}({", ".join(args.values())})'
+                from_var = var and all(v == f'{var}.{f}' for f, v in args.items())
+                value = gsi_key(
+                    stub.dal,
+                    entity,
+                    part,
+                    index.name,
+                    args=None if from_var else args,
+                    var=var if from_var else None,
+                    position=None if len(attrs) == 1 else i,
+                )
                 out.append(
                     KeyUpdate(
                         attribute=attr.name,
-                        value=builder if len(attrs) == 1 else f'{builder}[{i}]',
+                        value=value,
                         # The one optional field None: neither it nor its key changes.
                         when=f'{args[optional[0]]} is not None' if optional else None,
                     )

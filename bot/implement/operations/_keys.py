@@ -12,7 +12,7 @@ from bot.implement._context import (
     Stub,
     Unmappable,
     bind_fields,
-    gsi_builder,
+    gsi_key,
     literal,
     statements,
     to_number,
@@ -230,7 +230,9 @@ def index_partition(
         raise Unmappable(f'{entity.name} has no key templates for index {index_name!r}')
     fields = [f for t in keys.partition for f in t.fields]
     args = bind_fields(stub, fields, used)
-    builder = f'{entity.name}.{gsi_builder(entity, "pk", index_name)}({", ".join(args)})'
+    builder = gsi_key(
+        stub.dal, entity, 'pk', index_name, args=dict(zip(fields, args, strict=True))
+    )
     if len(index.partition_key) == 1:
         out.body += statements('gsi_pk = {v}', v=builder)
         return f'Key({literal(index.partition_key[0].name)}).eq(gsi_pk)', fields

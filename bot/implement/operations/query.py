@@ -22,6 +22,7 @@ from bot.implement.operations._keys import (
     raw_key,
     sort_condition,
 )
+from bot.model import Signature
 
 
 def render(stub: Stub) -> Rendered:
@@ -126,12 +127,7 @@ def read_pages(stub: Stub, call: str, params: str, what: str, drop: list | None 
     `exclusive_start_key`), or, for a list or a single item, every page until done.
     `drop` runs on each response before it is parsed."""
     drop = drop or []
-    skip = 'skip_invalid_items' if stub.has_param('skip_invalid_items') else 'True'
-    parse = (
-        'self._parse_query_response_raw(response)'
-        if stub.returns_dicts()
-        else f'self._parse_query_response(response, {skip})'
-    )
+    parse = _parse(stub)
     single = not stub.returns.startswith('list') and (
         stub.returns_entity() or stub.returns.endswith('|None')
     )
@@ -158,3 +154,25 @@ while True:
     loop = nest(loop, [*wrapped_call('response', call, what), *drop, *loop.body.body])
     done = 'return items[0] if items else None' if single else 'return items'
     return [*statements('items = []'), loop, *statements(done)]
+
+
+def _parse(stub: Stub) -> str:
+    """`(items, last_key)` from a response through the base repository's parser when this
+    DAL has it (`_parse_query_response_raw` is not in every generation), else built inline."""
+    dicts = stub.returns_dicts()
+    name = '_parse_query_response_raw' if dicts else '_parse_query_response'
+    parser = stub.dal.member(stub.method.owner, name)
+    skip = 'skip_invalid_items' if stub.has_param('skip_invalid_items') else 'True'
+    if isinstance(parser, Signature):
+        if not dicts and parser.refusal(2, []) is None:
+            return f'self.{name}(response, {skip})'
+        if parser.refusal(1, []) is None:
+            return f'self.{name}(response)'
+    if dicts:
+        return "response.get('Items', []), response.get('LastEvaluatedKey')"
+    if not stub.dal.member(stub.method.owner, 'model_class'):
+        raise Unmappable(f'{stub.method.owner} has neither {name} nor model_class')
+    return (
+        "[self.model_class(**item) for item in response.get('Items', [])], "
+        "response.get('LastEvaluatedKey')"
+    )
