@@ -25,6 +25,7 @@ from bot.commit import (
 from bot.implement._context import Rendered, Stub, Unmappable
 from bot.implement._format import BODY_INDENT, format_bodies
 from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
+from bot.implement._names import undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
 from bot.implement.usage import repair_usage
@@ -66,6 +67,11 @@ def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
             if pattern.operation is None:
                 raise Unmappable(f'unknown operation {pattern.raw_operation!r}')
             rendered = TEMPLATES[pattern.operation](Stub(dal=dal, method=method, pattern=pattern))
+            undefined = undefined_names(dal, method, cst.Module(body=rendered.body).code)
+            if undefined:
+                raise Unmappable(
+                    'the body would use what this DAL does not define: ' + '; '.join(undefined)
+                )
             inferred = [i.label for i in pattern.inferred]
             planned.append(Planned(method, pid, pattern.operation, rendered, inferred))
         except Unmappable as e:
