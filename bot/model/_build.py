@@ -417,9 +417,16 @@ def _tables_from_code(
             names = [n for n in dict.fromkeys(_KEY_NAME.findall(source))]
             keys = entity.keys_for(index) if entity else None
             n_pk = len(keys.partition) if keys and keys.partition else 1
-            t['indexes'].setdefault(
-                index, (names[:n_pk], names[n_pk:], pattern.projection or 'ALL', pattern)
-            )
+            seen = t['indexes'].get(index)
+            # Each method names the key attributes it uses: a query without a range names no
+            # sort key, so the index keeps the longest list any of its methods names.
+            if seen is None or len(names[n_pk:]) > len(seen[1]):
+                t['indexes'][index] = (
+                    names[:n_pk] or (seen[0] if seen else []),
+                    names[n_pk:],
+                    seen[2] if seen else pattern.projection or 'ALL',
+                    seen[3] if seen else pattern,
+                )
     out = []
     for name, t in tables.items():
         ents = [e for e in entities if e.table == name]
