@@ -52,7 +52,7 @@ def undefined_names(dal: Dal, method: Method, body: str) -> list[str]:
             and (cls := _annotated_class(dal, param.annotation, element=True))
         ):
             env[node.target.id] = (cls, True)
-    problems: list[str] = []
+    found: list[tuple[int, int, str]] = []
     calls = {id(n.func): n for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
@@ -61,9 +61,9 @@ def undefined_names(dal: Dal, method: Method, body: str) -> list[str]:
         if owner is None:
             continue
         problem = _check(dal, owner, node, calls.get(id(node)))
-        if problem and problem not in problems:
-            problems.append(problem)
-    return problems
+        if problem:
+            found.append((node.lineno, node.col_offset, problem))
+    return list(dict.fromkeys(problem for *_, problem in sorted(found)))
 
 
 def _annotated_class(dal: Dal, annotation: str | None, element: bool) -> str | None:

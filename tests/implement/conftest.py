@@ -20,6 +20,8 @@ EXPECTED_LEFT = {
         'orders_window': "parameters ['start_date', 'stop_date'] are neither key fields",
     }
 }
+# The fixtures of the generator's pre-release generation (tests/fixtures/pre_release.py).
+PRE_RELEASE = ('legacy_deals', 'legacy_library')
 
 
 def copy_fixture(name: str, dest: Path) -> Path:

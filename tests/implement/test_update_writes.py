@@ -193,6 +193,20 @@ def test_an_index_key_whose_other_fields_are_unknown_is_left_with_the_reason(tmp
     (ride,) = schema['tables'][0]['entities'].values()
     ride['gsi_mappings'][0]['pk_template'] = 'STATUS#{status}#{city}'
     schema_path.write_text(json.dumps(schema, indent=2))
+    # The builders as the generator writes them for that template (the code wins).
+    entities = path / 'entities.py'
+    entities.write_text(
+        entities.read_text()
+        .replace(
+            "lookup_status_index(cls, status) -> KeyType:\n"
+            '        """Build GSI partition key for StatusIndex lookup operations"""\n'
+            "        return f'STATUS#{status}'",
+            "lookup_status_index(cls, status, city) -> KeyType:\n"
+            '        """Build GSI partition key for StatusIndex lookup operations"""\n'
+            "        return f'STATUS#{status}#{city}'",
+        )
+        .replace("return f'STATUS#{self.status}'", "return f'STATUS#{self.status}#{self.city}'")
+    )
     repositories = path / 'repositories.py'
     text = repositories.read_text()
     end = text.index('\n\n\nclass DriverRepository')
