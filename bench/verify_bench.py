@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     dirs = args.dirs or sorted(FIXTURES.glob('*/generated_dal'))
     implement = None if (args.dirs or args.no_implement) else _implementer()
-    header = f'{"dal":<22} {"pat":>4} {"ok":>4} {"empty":>5} {"err":>4} {"nrun":>4}'
+    header = f'{"dal":<22} {"pat":>4} {"ok":>4} {"empty":>5} {"err":>4} {"nrun":>4} {"left":>4}'
     header += f' {"impl s":>7} {"tables s":>8} {"run s":>6} {"parse s":>7} {"verify s":>8}'
     print(f'runner={args.runner} backend={args.endpoint or "embedded moto"}')
     print(header)
@@ -65,11 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix='dalbot-bench-') as tmp:
         for dal_dir in dirs:
             copy = _copy(dal_dir.resolve(), Path(tmp))
-            impl_s = 0.0
+            impl_s, left = 0.0, '-'
             if implement is not None:
                 start = time.perf_counter()
                 try:
-                    implement(copy)
+                    left = len(implement(copy).left)  # stubs refused, with a reason
                 except Exception as e:
                     print(f'  implement failed on {dal_dir}: {type(e).__name__}: {e}')
                 impl_s = time.perf_counter() - start
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             name = dal_dir.resolve().parent.name
             print(
                 f'{name:<22} {len(result.patterns):>4} {c["ok"]:>4} {c["empty"]:>5} '
-                f'{c["error"]:>4} {c["not-run"]:>4} {impl_s:>7.2f} {d.tables:>8.2f} '
+                f'{c["error"]:>4} {c["not-run"]:>4} {left:>4} {impl_s:>7.2f} {d.tables:>8.2f} '
                 f'{d.run:>6.2f} {d.parse:>7.3f} {verify_s:>8.2f}'
                 + (' (crash)' if result.crash else '')
             )

@@ -198,10 +198,10 @@ def test_an_index_key_whose_other_fields_are_unknown_is_left_with_the_reason(tmp
     entities.write_text(
         entities.read_text()
         .replace(
-            "lookup_status_index(cls, status) -> KeyType:\n"
+            'lookup_status_index(cls, status) -> KeyType:\n'
             '        """Build GSI partition key for StatusIndex lookup operations"""\n'
             "        return f'STATUS#{status}'",
-            "lookup_status_index(cls, status, city) -> KeyType:\n"
+            'lookup_status_index(cls, status, city) -> KeyType:\n'
             '        """Build GSI partition key for StatusIndex lookup operations"""\n'
             "        return f'STATUS#{status}#{city}'",
         )
