@@ -213,3 +213,14 @@ def test_pre_release_fixtures_have_neither_schema_nor_mapping(name, tmp_path):
     dal = load_dal(copy_fixture(name, tmp_path))
     assert dal.schema_path is None and dal.mapping_path is None
     assert any(p.consistent_read for p in dal.patterns)  # read from the stub's own example
+
+
+def test_a_synthetic_index_key_is_written_inline_without_the_instance_builder(tmp_path):
+    dal_dir = copy_fixture('ride_share', tmp_path)
+    _remove_function(dal_dir / 'entities.py', 'build_gsi_pk_status_index')
+    _remove_function(dal_dir / 'entities.py', 'build_gsi_pk_for_lookup_status_index')
+    planned, left = plan(load_dal(dal_dir))
+    bodies = {p.method.name: _code(p) for p in planned}
+    assert "item['status_pk'] = f'STATUS#{ride.status}'" in bodies['request_ride']
+    assert "gsi_pk = f'STATUS#{status}'" in bodies['rides_in_status']
+    assert left == []
