@@ -4,6 +4,7 @@ uses only what its own DAL's code defines, with arguments its signatures accept.
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import libcst as cst
@@ -224,3 +225,19 @@ def test_a_synthetic_index_key_is_written_inline_without_the_instance_builder(tm
     assert "item['status_pk'] = f'STATUS#{ride.status}'" in bodies['request_ride']
     assert "gsi_pk = f'STATUS#{status}'" in bodies['rides_in_status']
     assert left == []
+
+
+def test_a_pre_release_dal_with_its_schema_beside_it_still_calls_its_own_helpers(
+    tmp_path, dynamodb_client
+):
+    """The schema names the index `DealsByBrand`; the code's builders are `..._dealsbybrand`
+    (the issue's AttributeError: `build_gsi_pk_for_lookup_deals_by_brand`)."""
+    dal_dir = copy_fixture('legacy_deals', tmp_path)
+    shutil.copy(dal_dir.parent / 'source' / 'schema.json', dal_dir.parent / 'schema.json')
+    assert load_dal(dal_dir).schema_path is not None
+    result = implement_dal(dal_dir)
+    text = (dal_dir / 'repositories.py').read_text()
+    assert 'Deal.build_gsi_pk_for_lookup_dealsbybrand(brand_id)' in text
+    assert {s.name for s in result.left} == {'publish_deals'}
+    verdicts = verify_dal(load_dal(dal_dir), runner='python', timeout=120).patterns
+    assert [p.method for p in verdicts if p.status == 'error'] == []
