@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.verify import STATUSES, VerifyResult
+from bot.verify import STATUSES, PatternResult, VerifyResult
 
 SCHEMA = 'dal-bot/verify'
 SCHEMA_VERSION = 1
@@ -67,8 +67,37 @@ def code_block(text: str, language: str = '') -> str:
     return f'{fence}{language}\n{text.rstrip()}\n{fence}'
 
 
+def _units(rcu: float, wcu: float, *, compact: bool = False) -> str:
+    """`1.5 RCU, 2 WCU`; compact leaves out a zero side (`1.5 RCU`), never both."""
+    parts = [
+        f'{rcu:g} RCU' if rcu or not compact else '',
+        f'{wcu:g} WCU' if wcu or not compact else '',
+    ]
+    return ', '.join(p for p in parts if p) or f'{rcu:g} RCU'
+
+
+def cost_totals(result: VerifyResult) -> tuple[float, float] | None:
+    """(RCU, WCU) summed over the patterns that ran, None when none did."""
+    ran = [p for p in result.patterns if p.rcu is not None or p.wcu is not None]
+    if not ran:
+        return None
+    return round(sum(p.rcu or 0 for p in ran), 2), round(sum(p.wcu or 0 for p in ran), 2)
+
+
+def cost_cell(p: PatternResult) -> str:
+    """Capacity units, items read and returned, and the flags, as plain text ('' if not run)."""
+    if p.rcu is None and p.wcu is None:
+        return ''
+    text = _units(p.rcu or 0, p.wcu or 0, compact=True)
+    if p.items_read:
+        text += f' ({p.items_read} read, {p.items_returned or 0} returned)'
+    if p.flags:
+        text += ' ⚠️ ' + '; '.join(p.flags)
+    return text
+
+
 def summary_line(result: VerifyResult) -> str:
-    """One line: verdict emoji, counts per status, backend and time."""
+    """One line: verdict emoji, counts per status, the capacity units spent, and time."""
     counts = result.counts()
     total = len(result.patterns)
     parts = [f'{counts["ok"]}/{total} ok'] + [
@@ -81,7 +110,9 @@ def summary_line(result: VerifyResult) -> str:
     if result.crud_errors:
         parts.append(f'{len(result.crud_errors)} CRUD failure(s)')
     verdict = '✅' if result.ok else '❌'
-    return f'{verdict} ' + ', '.join(parts) + f' ({result.durations.total:.1f}s)'
+    totals = cost_totals(result)
+    spent = f' · cost {_units(*totals)}' if totals else ''
+    return f'{verdict} ' + ', '.join(parts) + spent + f' ({result.durations.total:.1f}s)'
 
 
 def _index(p) -> str:
@@ -93,15 +124,16 @@ def _index(p) -> str:
 def markdown_table(result: VerifyResult) -> str:
     """The per-pattern table, every cell escaped."""
     rows = [
-        '| # | Method | Operation | Index | Status | Message |',
-        '|---:|---|---|---|---|---|',
+        '| # | Method | Operation | Index | Status | Cost | Message |',
+        '|---:|---|---|---|---|---|---|',
     ]
     for p in result.patterns:
         method = code_span(f'{p.owner}.{p.method}')
         rows.append(
             f'| {p.id} | {method} | {escape_cell(p.operation or "")} '
             f'| {escape_cell(_index(p))} '
-            f'| {status_emoji(p.status)} {p.status} | {escape_cell(p.message)} |'
+            f'| {status_emoji(p.status)} {p.status} | {escape_cell(cost_cell(p))} '
+            f'| {escape_cell(p.message)} |'
         )
     return '\n'.join(rows)
 
@@ -184,7 +216,7 @@ def _fit(text: str, width: int) -> str:
 
 def to_text(result: VerifyResult, *, message_width: int = 70) -> str:
     """The plain summary table printed on stdout."""
-    header = ('#', 'status', 'method', 'operation', 'index', 'message')
+    header = ('#', 'status', 'method', 'operation', 'index', 'rcu/wcu', 'message')
     rows = [
         (
             str(p.id),
@@ -192,6 +224,7 @@ def to_text(result: VerifyResult, *, message_width: int = 70) -> str:
             f'{p.owner}.{p.method}',
             p.operation or '',
             p.index_name or '-',
+            f'{p.rcu or 0:g}/{p.wcu or 0:g}' if p.rcu is not None or p.wcu is not None else '-',
             _fit(p.message, message_width),
         )
         for p in result.patterns

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.model import AccessPattern, Dal
+from bot.model import AccessPattern, Dal, Table
+from bot.verify import cost
 from bot.verify._models import CrudError, PatternResult
 
 SCRIPT = 'usage_examples.py'
@@ -49,6 +52,7 @@ class Call:
     result: str = ''
     seconds: float = 0.0
     section: int | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)  # DynamoDB requests it made
 
 
 @dataclass
@@ -85,6 +89,8 @@ def parse_trace(text: str) -> Trace:
             )
             by_seq[call.seq] = call
             trace.calls.append(call)
+        elif event == 'request' and record.get('seq') in by_seq:
+            by_seq[record['seq']].requests.append(record)
         elif event in ('return', 'raise') and record.get('seq') in by_seq:
             call = by_seq[record['seq']]
             call.seconds = float(record.get('seconds', 0.0))
@@ -255,7 +261,10 @@ def judge(
     timed_out: bool = False,
     crashed: bool = False,
     timeout: float | None = None,
+    tables: Iterable[Table] | None = None,
 ) -> list[PatternResult]:
+    """`tables`: the tables the run created (default: the model's), for the GSI write costs."""
+    tables = list(dal.tables if tables is None else tables)
     sections = source_sections(source)
     for call in trace.calls:
         if call.caller_file == SCRIPT and 0 < call.caller_line < len(sections):
@@ -299,6 +308,9 @@ def judge(
             status, message = 'empty', partial
         if status == 'empty' and (hint := _unwritten_index_keys(dal, p)):
             message += f' — {hint}'
+        spent = (
+            cost.pattern_cost([r for c in judged for r in c.requests], tables) if judged else None
+        )
         results.append(
             PatternResult(
                 id=p.id,
@@ -312,6 +324,11 @@ def judge(
                 seconds=round(sum(c.seconds for c in judged), 4),
                 calls=len(judged),
                 evidence=evidence,
+                rcu=spent.rcu if spent else None,
+                wcu=spent.wcu if spent else None,
+                items_read=spent.items_read if spent else None,
+                items_returned=spent.items_returned if spent else None,
+                flags=spent.flags if spent else [],
             )
         )
     return results

@@ -6,6 +6,8 @@ It imports `repositories` and, when present, `transaction_service` from there, w
 method of every class they define, then runs the script as `__main__`. Every call is written as two
 JSON lines to the file named by $DALBOT_TRACE: a `call` line before the method runs and a `return`
 or `raise` line after, so a run killed on timeout still shows which call never came back.
+When `dalbot_requests.py` sits beside it, the DynamoDB requests made inside each top-level call
+are traced too (`request` lines carrying that call's seq; see bot/verify/_requests.py).
 """
 
 import functools
@@ -87,6 +89,8 @@ def _wrap(owner, name, function):
             }
         )
         _local.depth = depth + 1
+        if depth == 0:
+            _local.top = seq
         start = time.perf_counter()
         try:
             result = function(*args, **kwargs)
@@ -103,6 +107,8 @@ def _wrap(owner, name, function):
             raise
         finally:
             _local.depth = depth
+            if depth == 0:
+                _local.top = None
         _emit(
             {
                 'event': 'return',
@@ -131,6 +137,23 @@ def _instrument(module):
     return wrapped
 
 
+def _current_call():
+    """The seq of the top-level observed call running in this thread, or None."""
+    return getattr(_local, 'top', None)
+
+
+def _trace_requests():
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not os.path.exists(os.path.join(here, 'dalbot_requests.py')):
+        return False
+    sys.path.insert(0, here)
+    try:
+        import dalbot_requests
+    finally:
+        sys.path.remove(here)
+    return dalbot_requests.install(_emit, _current_call)
+
+
 def main():
     global _out
     _out = open(os.environ[_TRACE_ENV], 'a', encoding='utf-8')
@@ -139,12 +162,13 @@ def main():
     sys.path.insert(0, dal_dir)
     sys.argv = [script, *rest]
     _emit({'event': 'start', 'pid': os.getpid(), 'python': sys.version.split()[0]})
+    requests_traced = _trace_requests()
     wrapped = []
     for name in _MODULES:
         if name == 'transaction_service' and not os.path.exists(f'{name}.py'):
             continue
         wrapped += _instrument(__import__(name))
-    _emit({'event': 'instrumented', 'methods': wrapped})
+    _emit({'event': 'instrumented', 'methods': wrapped, 'requests': requests_traced})
     code = 0
     try:
         runpy.run_path(script, run_name='__main__')

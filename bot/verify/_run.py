@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.errors import InfrastructureError
 
 LAUNCHER = Path(__file__).with_name('_launcher.py')
+REQUESTS = Path(__file__).with_name('_requests.py')  # imported by the launcher when beside it
 TRACE_ENV = 'DALBOT_TRACE'
 SCRIPT = 'usage_examples.py'
 
@@ -142,6 +143,7 @@ def run_script(
     """
     launcher = workdir / 'dalbot_launcher.py'
     shutil.copyfile(LAUNCHER, launcher)
+    shutil.copyfile(REQUESTS, workdir / 'dalbot_requests.py')
     trace = workdir / 'trace.jsonl'
     trace.touch()
     cmd = command(runner, launcher)

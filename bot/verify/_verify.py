@@ -103,6 +103,7 @@ def verify_dal(
         timed_out=run.timed_out,
         crashed=crash is not None,
         timeout=timeout,
+        tables=tables,
     )
     durations.parse = time.perf_counter() - mark
     durations.total = time.perf_counter() - started

@@ -116,7 +116,7 @@ def test_markdown_cells_cannot_break_the_table_or_mention():
     rows = table.splitlines()
     assert len(rows) == 4
     row = rows[2]
-    assert row.count('|') - row.count('\\|') == 7  # 6 cells
+    assert row.count('|') - row.count('\\|') == 8  # 7 cells
     for bad in ('`x`', '<b>', '@octocat', '#12', '[link](', '\n'):
         assert bad not in escape_cell(HOSTILE)
 
