@@ -15,7 +15,14 @@ import os
 from collections.abc import Mapping
 
 from bot.github.results import DalOutcome, RunReport
-from bot.report import code_block, code_span, escape_cell, markdown_table, summary_line
+from bot.report import (
+    code_block,
+    code_span,
+    cost_totals,
+    escape_cell,
+    markdown_table,
+    summary_line,
+)
 
 MARKER = '<!-- dal-bot:report -->'
 LIMIT = 65_536
@@ -80,6 +87,10 @@ def _overview(report: RunReport) -> str:
         bits.append('verified with the patch applied')
     elif report.head_sha:
         bits.append(f'verified at {code_span(_short(report.head_sha))}')
+    spent = [t for o in report.outcomes if o.verify and (t := cost_totals(o.verify))]
+    if spent:  # what the script's run of every access pattern cost, all DALs together
+        rcu, wcu = round(sum(t[0] for t in spent), 2), round(sum(t[1] for t in spent), 2)
+        bits.append(f'access patterns cost {rcu:g} RCU, {wcu:g} WCU')
     return ' · '.join(bits)
 
 

@@ -2,7 +2,8 @@
 
 Small pieces so the PR-comment code can compose several DALs (and implement's results):
 `to_markdown` renders one DAL's section; `summary_line`, `markdown_table`, `escape_cell`,
-`code_span`, `code_block` and `status_emoji` are the parts it is made of. The JSON schema is
+`code_span`, `code_block`, `status_emoji`, `cost_cell` and `cost_totals` are the parts it is
+made of. The JSON schema is
 documented in bot/report/SCHEMA.md.
 """
 
@@ -13,6 +14,8 @@ from bot.report._verify import (
     STATUS_EMOJI,
     code_block,
     code_span,
+    cost_cell,
+    cost_totals,
     escape_cell,
     markdown_table,
     status_emoji,
@@ -31,6 +34,8 @@ __all__ = [
     'STATUS_EMOJI',
     'code_block',
     'code_span',
+    'cost_cell',
+    'cost_totals',
     'escape_cell',
     'markdown_table',
     'status_emoji',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 from bot.github.comment import MARKER
@@ -38,6 +39,8 @@ def test_same_repo_pr_two_dals(tmp_path, gh, two_dal_pr):
     assert body.startswith(MARKER)
     assert 'services/shop/generated_dal' in body and 'services/catalog/generated_dal' in body
     assert 'dal-bot run services/shop/generated_dal' in body
+    assert re.search(r'access patterns cost [\d.]+ RCU, [\d.]+ WCU', body)  # both DALs
+    assert len(re.findall(r'ok · cost [\d.]+ RCU, [\d.]+ WCU \(', body)) == 2  # each DAL
     assert len(body) < 65536
 
     outputs = run.outputs
