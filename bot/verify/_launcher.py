@@ -20,6 +20,7 @@ import threading
 import time
 
 _TRACE_ENV = 'DALBOT_TRACE'
+_PRICED_ENV = 'DALBOT_PRICED'  # Owner.method,...: only their requests are traced (all if unset)
 _MODULES = ('repositories', 'transaction_service')
 _REPR_LIMIT = 300
 
@@ -27,6 +28,7 @@ _lock = threading.Lock()
 _local = threading.local()
 _counter = [0]
 _out = None
+_PRICED = None
 
 
 def _emit(record):
@@ -89,7 +91,7 @@ def _wrap(owner, name, function):
             }
         )
         _local.depth = depth + 1
-        if depth == 0:
+        if depth == 0 and (_PRICED is None or f'{owner}.{name}' in _PRICED):
             _local.top = seq
         start = time.perf_counter()
         try:
@@ -155,8 +157,10 @@ def _trace_requests():
 
 
 def main():
-    global _out
+    global _out, _PRICED
     _out = open(os.environ[_TRACE_ENV], 'a', encoding='utf-8')
+    if os.environ.get(_PRICED_ENV):
+        _PRICED = frozenset(os.environ[_PRICED_ENV].split(','))
     script, rest = sys.argv[1], sys.argv[2:]
     dal_dir = os.getcwd()
     sys.path.insert(0, dal_dir)

@@ -50,7 +50,7 @@ def install(emit, current_call):
     def create_client(self, *args, **kwargs):
         client = original(self, *args, **kwargs)
         if client.meta.service_model.service_name == 'dynamodb':
-            _hook(client)
+            _hook(client, self)
         return client
 
     create_client.__wrapped__ = original
@@ -58,7 +58,8 @@ def install(emit, current_call):
     return True
 
 
-def _hook(client):
+def _hook(client, session):
+    client = _Observed(client, session)
     events = client.meta.events
     events.register_last(
         'before-parameter-build.dynamodb', _remember, unique_id='dalbot-requests-params'
@@ -87,9 +88,12 @@ def _before_send(client, model, context):
     note = context.get('dalbot')
     if note is None or model.name not in _WRITES:
         return None
+    # A single-item write returning ALL_OLD hands us the old item itself (see _writes).
+    returns_old = note['params'].get('ReturnValues') == 'ALL_OLD'
     try:
         note['targets'] = [
-            dict(t, old=_get(client, t['table'], t['key'])) for t in _write_targets(client, note)
+            dict(t, old=None if returns_old else _get(client, t['table'], t['key']))
+            for t in _write_targets(client, note)
         ]
     except Exception as e:  # the cost is lost, never the DAL's call
         note['probe_error'] = f'{type(e).__name__}: {e}'
@@ -247,16 +251,23 @@ def _writes(client, operation, note, parsed, failed):
     if operation == 'BatchWriteItem':
         left = parsed.get('UnprocessedItems', {})
         targets = [t for t in targets if not _unprocessed(t, left.get(t['table'], []))]
+    returns = note['params'].get('ReturnValues')
     out = []
     for t in targets:
-        new = t['new']
+        old, new = t['old'], t['new']
+        if returns == 'ALL_OLD':  # unchanged when the write failed: read it now
+            old = _get(client, t['table'], t['key']) if failed else parsed.get('Attributes')
         if failed:
             new = None
         elif t['kind'] == 'update':
-            new = _get(client, t['table'], t['key'])
+            new = (
+                parsed['Attributes']
+                if returns == 'ALL_NEW'
+                else _get(client, t['table'], t['key'])
+            )
         elif t['kind'] == 'check':
-            new = t['old']
-        out.append({'table': t['table'], 'kind': t['kind'], 'old': t['old'], 'new': new})
+            new = old
+        out.append({'table': t['table'], 'kind': t['kind'], 'old': old, 'new': new})
     return out
 
 
@@ -274,17 +285,20 @@ def _unprocessed(target, requests):
 # --- out-of-band reads -------------------------------------------------------------------------
 
 
-def _probe(client):
-    """A client of our own on the same endpoint: no handlers, so nothing it does is recorded."""
-    import botocore.session
+class _Observed:
+    """The DAL's client and the botocore session that made it (nothing is set on the client)."""
 
+    def __init__(self, client, session):
+        self.meta, self.session = client.meta, session
+
+
+def _probe(client):
+    """A client of our own on the same endpoint, made by the same session (its models already
+    loaded) without our handlers: nothing it does is recorded or seen by the DAL."""
     where = (client.meta.endpoint_url, client.meta.region_name)
     if where not in _state['probes']:
         _state['probes'][where] = _state['original'](
-            botocore.session.Session(),
-            'dynamodb',
-            endpoint_url=where[0],
-            region_name=where[1],
+            client.session, 'dynamodb', endpoint_url=where[0], region_name=where[1]
         )
     return _state['probes'][where]
 

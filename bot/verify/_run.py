@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from bot.errors import InfrastructureError
 LAUNCHER = Path(__file__).with_name('_launcher.py')
 REQUESTS = Path(__file__).with_name('_requests.py')  # imported by the launcher when beside it
 TRACE_ENV = 'DALBOT_TRACE'
+PRICED_ENV = 'DALBOT_PRICED'  # Owner.method of the patterns whose DynamoDB requests are traced
 SCRIPT = 'usage_examples.py'
 
 # What the DAL's process may inherit: enough to find uv, python and its caches, nothing else
@@ -47,7 +49,11 @@ _KEEP_PREFIXES = ('UV_', 'PYTHON')
 
 
 def child_env(
-    endpoint: str, trace: Path, base: dict[str, str] | None = None, region: str = 'us-east-1'
+    endpoint: str,
+    trace: Path,
+    base: dict[str, str] | None = None,
+    region: str = 'us-east-1',
+    priced: Iterable[str] = (),
 ) -> dict[str, str]:
     """The script's environment, built from scratch: dummy credentials, the loopback endpoint."""
     base = dict(os.environ if base is None else base)
@@ -75,6 +81,8 @@ def child_env(
             TRACE_ENV: str(trace),
         }
     )
+    if priced:
+        env[PRICED_ENV] = ','.join(sorted(set(priced)))
     env.setdefault('LANG', 'C.UTF-8')
     return env
 
@@ -135,8 +143,12 @@ def run_script(
     runner: str,
     timeout: float,
     region: str = 'us-east-1',
+    priced: Iterable[str] = (),
 ) -> RunOutput:
     """Run the launcher (copied into `workdir`) on the DAL; the trace lands in workdir/trace.jsonl.
+
+    `priced`: `Owner.method` names whose DynamoDB requests are traced for their cost (empty:
+    every observed call's).
 
     The process runs in its own session; its whole group is killed on timeout, on Ctrl-C, and
     after it exits (so nothing it started outlives the run).
@@ -151,7 +163,7 @@ def run_script(
     proc = subprocess.Popen(
         cmd,
         cwd=dal_dir,
-        env=child_env(endpoint, trace, region=region),
+        env=child_env(endpoint, trace, region=region, priced=priced),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -68,6 +68,7 @@ def verify_dal(
                     runner=runner,
                     timeout=timeout,
                     region=region,
+                    priced=[f'{p.owner}.{p.method}' for p in dal.patterns],
                 )
                 durations.run = run.seconds
             finally:

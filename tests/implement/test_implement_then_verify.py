@@ -20,3 +20,13 @@ def test_every_pattern_is_ok_after_implement(name, implemented, dynamodb_client)
     assert all(status == 'empty' for status, _ in not_ok.values())
     assert result.crash is None and not result.timed_out
     assert len(result.patterns) == len(load_dal(dal_dir).patterns)
+    # Every pattern that ran is priced by the sizing rules: a read costs at least half a read
+    # unit, a write at least one write unit, every Scan is flagged, no out-of-band read failed.
+    writes = ('PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWrite')
+    for p in result.patterns:
+        assert p.evidence == 'call' and p.rcu is not None and p.wcu is not None, p
+        assert not any(f.startswith('cost incomplete') for f in p.flags), p
+        if p.status != 'ok':
+            continue
+        assert (p.wcu >= 1) if p.operation in writes else (p.rcu >= 0.5), p
+        assert ('scan' in p.flags) == (p.operation == 'Scan'), p
