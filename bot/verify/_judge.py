@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.model import AccessPattern, Dal, Table
-from bot.verify import cost
 from bot.verify._models import CrudError, PatternResult
+from bot.verify.cost import pattern_cost
 
 SCRIPT = 'usage_examples.py'
 _MARKER = re.compile(r'Pattern #(\d+)')
@@ -308,9 +308,7 @@ def judge(
             status, message = 'empty', partial
         if status == 'empty' and (hint := _unwritten_index_keys(dal, p)):
             message += f' — {hint}'
-        spent = (
-            cost.pattern_cost([r for c in judged for r in c.requests], tables) if judged else None
-        )
+        spent = pattern_cost([r for c in judged for r in c.requests], tables) if judged else None
         results.append(
             PatternResult(
                 id=p.id,
