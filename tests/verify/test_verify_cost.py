@@ -90,3 +90,59 @@ def test_a_stub_costs_nothing_and_a_pattern_not_run_has_no_cost(tmp_path, moto_s
     stub = by_method(result)['find_order']
     assert stub.status == 'empty'
     assert (stub.rcu, stub.wcu, stub.items_read, stub.flags) == (0, 0, 0, [])
+
+
+def test_the_out_of_band_reread_keeps_the_key_condition_and_drops_the_filter():
+    from bot.verify._requests import _widened
+
+    params = {
+        'TableName': 'T',
+        'KeyConditionExpression': '#n0 = :v0',
+        'FilterExpression': '#n1 >= :v1 AND #n2 <> :v2',
+        'ProjectionExpression': '#n3',
+        'ExpressionAttributeNames': {'#n0': 'pk', '#n1': 'total', '#n2': 'status', '#n3': 'id'},
+        'ExpressionAttributeValues': {':v0': {'S': 'P'}, ':v1': {'N': '5'}, ':v2': {'S': 'x'}},
+        'Limit': 10,
+        'ExclusiveStartKey': {'pk': {'S': 'P'}},
+    }
+    assert _widened(params) == {
+        'TableName': 'T',
+        'KeyConditionExpression': '#n0 = :v0',
+        'ExpressionAttributeNames': {'#n0': 'pk'},  # DynamoDB rejects unused placeholders
+        'ExpressionAttributeValues': {':v0': {'S': 'P'}},
+        'Limit': 10,  # the same page: Limit counts items read, before the filter
+        'ExclusiveStartKey': {'pk': {'S': 'P'}},
+    }
+    scan = {
+        'TableName': 'T',
+        'FilterExpression': '#a = :a',
+        'ExpressionAttributeNames': {'#a': 'x'},
+    }
+    assert _widened(scan) == {'TableName': 'T'}
+
+
+def test_requests_of_a_patterns_calls_are_summed_and_a_pattern_not_run_has_none():
+    import json
+
+    from verify_dals import SHOP
+
+    from bot.verify._judge import judge, parse_output, parse_trace
+
+    source = '    # Access Pattern #1: Read\n    self.customer_repo.lookup_customer(x)\n'
+    get = {
+        'operation': 'GetItem',
+        'reads': [{'table': 'ShopOrders', 'consistent': True, 'keys': 1, 'returned': 1,
+                   'items': [{'pk': {'S': 'x' * 5000}}]}],
+    }  # fmt: skip
+    records = [
+        {'event': 'start'},
+        {'event': 'call', 'seq': 1, 'owner': 'CustomerRepository', 'method': 'lookup_customer',
+         'caller_file': 'usage_examples.py', 'caller_line': 2},
+        {'event': 'request', 'seq': 1, **get},
+        {'event': 'request', 'seq': 1, **get},
+        {'event': 'return', 'seq': 1, 'empty': False, 'summary': 'Customer'},
+    ]  # fmt: skip
+    trace = parse_trace('\n'.join(json.dumps(r) for r in records))
+    results = {p.id: p for p in judge(load_dal(SHOP), trace, parse_output(''), source)}
+    assert (results[1].rcu, results[1].wcu, results[1].items_read) == (4, 0, 2)  # 2 × 2 units
+    assert results[2].status == 'not-run' and results[2].rcu is None and results[2].flags == []
