@@ -192,6 +192,9 @@ def test_uv_runner(tmp_path, moto_server):
     result = verify_dal(load_dal(dal), endpoint=moto_server, runner='uv', timeout=120)
     assert result.command[1:3] == ['run', '--no-project']
     assert result.exit_code == 0, (result.patterns, result.stderr[-2000:])
+    # the request hooks work with the boto3 uv installs, not only this interpreter's
+    scan = next(p for p in result.patterns if p.operation == 'Scan')
+    assert scan.flags == ['scan', 'filter discards 1 of 2 read'] and scan.rcu == 0.5
 
 
 def test_unreachable_endpoint_is_infrastructure_error(tmp_path):
