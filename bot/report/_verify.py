@@ -235,6 +235,9 @@ def to_text(result: VerifyResult, *, message_width: int = 70) -> str:
         lines.append(
             '  '.join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         )
+    for p in result.patterns:
+        if p.flags:
+            lines.append(f'cost flags #{p.id} {p.method}: ' + '; '.join(p.flags))
     for e in result.crud_errors:
         lines.append(
             f'CRUD failure: {e.action}' + (f': {_fit(e.message, 100)}' if e.message else '')

@@ -6,7 +6,7 @@ from __future__ import annotations
 from verify_dals import implemented_shop
 
 from bot.model import load_dal
-from bot.report import markdown_table, summary_line, to_dict
+from bot.report import markdown_table, summary_line, to_dict, to_text
 from bot.verify import verify_dal
 
 # A customer profile with a 5,000-byte note: with its other attributes about 5,140 bytes,
@@ -61,6 +61,8 @@ def test_every_pattern_that_ran_is_priced_and_scans_are_flagged(tmp_path, moto_s
     assert f'cost {rcu:g} RCU, {wcu:g} WCU' in summary_line(result)
     row = next(r for r in markdown_table(result).splitlines() if 'scan_orders' in r)
     assert '0.5 RCU (2 read, 1 returned) ⚠️ scan; filter discards 1 of 2 read' in row
+    text = to_text(result)
+    assert 'cost flags #9 scan_orders_in_statuses: scan; filter discards 1 of 2 read' in text
 
 
 def test_sizes_come_from_the_items_and_what_the_code_sees_is_unchanged(tmp_path, moto_server):
