@@ -7,24 +7,26 @@ compiled.
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 
-from bot.commit import (
-    chunks,
-    commit_files,
-    compile_check,
-    open_repo,
-    read_source,
-    write_atomic,
-)
+from bot.commit import chunks, commit_files, open_repo
+from bot.files import compile_check, read_source, write_atomic
 from bot.implement._context import Rendered, Stub, Unmappable
 from bot.implement._format import BODY_INDENT, format_bodies
-from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
+from bot.implement._models import (
+    CommitInfo,
+    ImplementedMethod,
+    ImplementResult,
+    LeftStub,
+    NotPushed,
+)
 from bot.implement._names import undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
@@ -36,6 +38,7 @@ __all__ = [
     'ImplementResult',
     'ImplementedMethod',
     'LeftStub',
+    'NotPushed',
     'implement_dal',
     'plan',
 ]
@@ -50,6 +53,10 @@ class Planned:
     operation: str
     rendered: Rendered
     inferred: list[str]  # labels of what the model read from names alone
+
+    @property
+    def key(self) -> Key:
+        return (self.method.owner, self.method.name)
 
 
 def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
@@ -139,14 +146,32 @@ def _apply_chunk(
     return out
 
 
+def _attempt_diff(dal_dir: Path, texts: dict[str, str], bodies: dict[Key, str], p: Planned) -> str:
+    """The stub's file with only this method implemented, as a unified diff."""
+    new = _apply_chunk(dal_dir, texts, bodies, [p])[p.method.file]
+    return ''.join(
+        difflib.unified_diff(
+            texts[p.method.file].splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f'a/{p.method.file}',
+            f'b/{p.method.file}',
+        )
+    )
+
+
 def implement_dal(
     path: Path | str,
     *,
     commit: bool = False,
     chunk_size: int = 4,
     author: tuple[str, str] | None = None,
+    exclude: Mapping[Key, str] | None = None,
 ) -> ImplementResult:
+    """Implement every stub that can be mapped and write the files (one commit per chunk with
+    `commit`). Stubs in `exclude` ((owner, method) -> reason) are rendered but not written:
+    they stay byte-identical and are listed in `not_pushed` with the attempted body."""
     started = time.perf_counter()
+    exclude = exclude or {}
     dal = load_dal(path)
     repo = open_repo(dal.path) if commit else None
     root = Path(repo.working_tree_dir).resolve() if repo else None
@@ -159,8 +184,23 @@ def implement_dal(
     }
     texts = {f: text for f, (text, _) in files.items()}
     bodies = _formatted(dal.path, planned)
+    for p in planned:
+        if p.key in exclude:
+            result.not_pushed.append(
+                NotPushed(
+                    file=p.method.file,
+                    owner=p.method.owner,
+                    name=p.method.name,
+                    pattern_id=p.pattern_id,
+                    operation=p.operation,
+                    line=p.method.line,
+                    reason=exclude[p.key],
+                    diff=_attempt_diff(dal.path, texts, bodies, p),
+                )
+            )
+    kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.
-    for chunk in chunks(planned, chunk_size) if repo is not None else [planned]:
+    for chunk in chunks(kept, chunk_size) if repo is not None else [kept]:
         new = _apply_chunk(dal.path, texts, bodies, chunk)
         for file, code in new.items():
             write_atomic(dal.path / file, code, newline=files[file][1])
@@ -179,7 +219,7 @@ def implement_dal(
             )
             for p in chunk
         ]
-        if repo is not None:
+        if repo is not None and new:
             info = commit_files(
                 repo, [dal.path / f for f in new], commit_message(dal.path, root, chunk), author
             )
