@@ -25,9 +25,6 @@ class PatternResult(BaseModel):
     seconds: float = 0.0  # time spent inside the method (sum over the judged calls)
     calls: int = 0  # how many calls the verdict is based on
     evidence: Literal['call', 'output', 'none'] = 'none'
-    # The exception the method's own body raised (`Type: message`); None when it did not
-    # raise (returned, timed out, a call-site TypeError, an error printed after it returned).
-    raised: str | None = None
     # `wrong`: items the pattern's condition selects that did not come back, and the reverse.
     missing: list[str] = []
     extra: list[str] = []
@@ -37,6 +34,9 @@ class PatternResult(BaseModel):
     items_read: int | None = None
     items_returned: int | None = None
     flags: list[str] = []
+    # The exception the method's own body raised (`Type: message`); None when it did not
+    # raise (returned, timed out, a call-site TypeError, an error printed after it returned).
+    raised: str | None = None
 
     @property
     def ok(self) -> bool:
