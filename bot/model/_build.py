@@ -252,10 +252,9 @@ def _patterns(
         by_method.setdefault((owner, v.get('method_name')), []).append(k)
     entity_of = {r.name: r.entity for r in repos}
     patterns = []
-    for method, pid in (
-        (method, pid) for method in methods for pid in _pattern_ids(method, by_method, usage_ids)
-    ):
-        # (no pattern id: generated CRUD or a human's own helper, not an access pattern)
+    # (a method with no pattern id is generated CRUD or a human's own helper)
+    served = [(m, pid) for m in methods for pid in _pattern_ids(m, by_method, usage_ids)]
+    for method, pid in served:
         spec = mapping.get(pid, {})
         hint = method.hint
         from_hint = bool(hint and hint.operation)
