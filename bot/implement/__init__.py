@@ -7,6 +7,7 @@ compiled.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 import time
@@ -146,16 +147,39 @@ def _apply_chunk(
     return out
 
 
-def _attempt_diff(dal_dir: Path, texts: dict[str, str], bodies: dict[Key, str], p: Planned) -> str:
-    """The stub's file with only this method implemented, as a unified diff."""
+def _not_pushed(
+    dal_dir: Path,
+    where: str,
+    texts: dict[str, str],
+    bodies: dict[Key, str],
+    p: Planned,
+    reason: str,
+) -> NotPushed:
+    """A stub taken out, with the attempted body as a unified diff against the file as
+    written (`git apply` takes it from the repository root, `where` being the DAL's path)."""
+    text = texts[p.method.file]
     new = _apply_chunk(dal_dir, texts, bodies, [p])[p.method.file]
-    return ''.join(
-        difflib.unified_diff(
-            texts[p.method.file].splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            f'a/{p.method.file}',
-            f'b/{p.method.file}',
-        )
+    path = f'{where}/{p.method.file}' if where else p.method.file
+    diff = difflib.unified_diff(
+        text.splitlines(keepends=True), new.splitlines(keepends=True), f'a/{path}', f'b/{path}'
+    )
+    tree = ast.parse(text)
+    line = next(
+        fn.lineno
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef) and cls.name == p.method.owner
+        for fn in cls.body
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.name == p.method.name
+    )
+    return NotPushed(
+        file=p.method.file,
+        owner=p.method.owner,
+        name=p.method.name,
+        pattern_id=p.pattern_id,
+        operation=p.operation,
+        line=line,
+        reason=reason,
+        diff=''.join(diff),
     )
 
 
@@ -184,20 +208,6 @@ def implement_dal(
     }
     texts = {f: text for f, (text, _) in files.items()}
     bodies = _formatted(dal.path, planned)
-    for p in planned:
-        if p.key in exclude:
-            result.not_pushed.append(
-                NotPushed(
-                    file=p.method.file,
-                    owner=p.method.owner,
-                    name=p.method.name,
-                    pattern_id=p.pattern_id,
-                    operation=p.operation,
-                    line=p.method.line,
-                    reason=exclude[p.key],
-                    diff=_attempt_diff(dal.path, texts, bodies, p),
-                )
-            )
     kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(kept, chunk_size) if repo is not None else [kept]:
@@ -225,6 +235,13 @@ def implement_dal(
             )
             if info:
                 result.commits.append(info)
+    # Against the files as written: where the stub is now, and a diff that applies there.
+    where = dal.path.relative_to(root).as_posix().strip('.') if root else ''
+    result.not_pushed = [
+        _not_pushed(dal.path, where, texts, bodies, p, exclude[p.key])
+        for p in planned
+        if p.key in exclude
+    ]
 
     # The model from before implementing: stub comments still say range and index.
     usage_path = dal.path / 'usage_examples.py'

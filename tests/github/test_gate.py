@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -103,12 +104,14 @@ def test_pr_mode_pushes_only_what_did_not_raise(tmp_path, gh):
     assert_commits(chunk_commits(pushed, head))
 
     body = gh.comments(7)[0]['body']
+    if os.environ.get('DAL_BOT_SHOW_COMMENT'):
+        print(body)
     assert 'Not pushed** (5)' in body and '5 methods not pushed (raised)' in body
     for pid, name in BROKEN.items():
         assert f'`OrderRepository.{name}` (pattern #{pid})' in body
         assert f'attempted body of <code>OrderRepository.{name}</code>' in body
     assert body.count(f'not pushed: {RAISED}') == 5
-    assert '```diff\n--- a/repositories.py' in body
+    assert '```diff\n--- a/services/shop/generated_dal/repositories.py' in body
     assert '+        return self._parse_query_response(response, skip_invalid_items)' in body
 
     report = run.report()
@@ -122,6 +125,16 @@ def test_pr_mode_pushes_only_what_did_not_raise(tmp_path, gh):
     assert {pid: statuses[pid] for pid in BROKEN} == dict.fromkeys(BROKEN, 'empty')
     assert {pid: statuses[pid] for pid in WORKING} == dict.fromkeys(WORKING, 'ok')
     assert report['head_sha'] == repos.remote_sha()
+    # each attempted body applies to the pushed branch, for a human to take from there
+    for n in not_pushed:
+        subprocess.run(
+            ['git', 'apply', '--check', '-'], cwd=pushed, input=n['diff'], text=True, check=True
+        )
+    pushed_lines = (
+        (pushed / 'services/shop/generated_dal/repositories.py').read_text().splitlines()
+    )
+    for n in not_pushed:  # where the stub is on the pushed branch
+        assert f'def {n["name"]}(' in pushed_lines[n['line'] - 1]
 
 
 def test_run_commit_commits_only_what_did_not_raise(tmp_path):
@@ -152,7 +165,10 @@ def test_run_commit_commits_only_what_did_not_raise(tmp_path):
         assert f'OrderRepository.{name} (#{pid}): {RAISED}' in done.stdout
     summary = json.loads(implement_json.read_text())
     assert [n['pattern_id'] for n in summary['not_pushed']] == sorted(BROKEN)
-    assert all(n['diff'].startswith('--- a/repositories.py') for n in summary['not_pushed'])
+    assert all(
+        n['diff'].startswith('--- a/shop/generated_dal/repositories.py')
+        for n in summary['not_pushed']
+    )
     verdict = {p['id']: p for p in json.loads(verify_json.read_text())['patterns']}
     assert all(verdict[pid]['status'] == 'empty' for pid in BROKEN)
     assert all(verdict[pid]['raised'] is None for pid in verdict)
