@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.actionrun import pr_env, run_action
 from tests.support.gitrepos import clone, commit_all, git, make_pr_repos
 
@@ -172,3 +174,62 @@ def test_run_commit_commits_only_what_did_not_raise(tmp_path):
     verdict = {p['id']: p for p in json.loads(verify_json.read_text())['patterns']}
     assert all(verdict[pid]['status'] == 'empty' for pid in BROKEN)
     assert all(verdict[pid]['raised'] is None for pid in verdict)
+
+
+def _repo_with_dal(tmp_path: Path, name: str, broken: bool) -> tuple[Path, Path, str]:
+    from tests.support.gitrepos import copy_fixture
+
+    work = tmp_path / 'repo'
+    work.mkdir(parents=True)
+    git(work, 'init', '--quiet')
+    dal = copy_fixture(name, work / 'dal')
+    if broken:
+        break_order_parsing(dal)
+    return work, dal, commit_all(work, 'the generated DAL')
+
+
+def _verifier(endpoint: str, seen: list[int]):
+    from bot.model import load_dal
+    from bot.verify import verify_dal
+
+    def verify(path: Path):
+        seen.append(len(load_dal(path).stubs))  # stubs left in what is verified
+        return verify_dal(load_dal(path), endpoint=endpoint, runner='python', timeout=60)
+
+    return verify
+
+
+def test_the_verdict_is_reused_only_when_the_commits_hold_the_bytes_verified(
+    tmp_path, moto_server
+):
+    from bot.gate import implement_verified
+
+    work, dal, _ = _repo_with_dal(tmp_path / 'clean', 'shop_example', broken=False)
+    seen: list[int] = []
+    gated = implement_verified(dal, _verifier(moto_server, seen), commit=True)
+    assert seen == [0] and gated.verifications == 1  # one verification: of what is committed
+    assert gated.verify.ok and len(gated.implement.commits) == 3  # 2 chunks + usage
+    assert git(work, 'status', '--porcelain') == ''
+
+    work, dal, _ = _repo_with_dal(tmp_path / 'broken', 'shop_example', broken=True)
+    seen = []
+    gated = implement_verified(dal, _verifier(moto_server, seen), commit=True)
+    # everything, then without the five that raised (the files committed are those bytes)
+    assert seen == [0, 5] and gated.verifications == 2
+    assert len(gated.implement.not_pushed) == 5 and len(gated.implement.commits) == 2
+
+
+def test_without_a_verdict_nothing_is_committed_and_every_file_is_back(tmp_path):
+    from bot.errors import InfrastructureError
+    from bot.gate import implement_verified
+
+    work, dal, base = _repo_with_dal(tmp_path, 'shop_example', broken=False)
+    before = {p: p.read_bytes() for p in dal.iterdir()}
+
+    def unreachable(path: Path):
+        raise InfrastructureError('endpoint http://127.0.0.1:9 unreachable')
+
+    with pytest.raises(InfrastructureError, match='unreachable'):
+        implement_verified(dal, unreachable, commit=True)
+    assert git(work, 'rev-parse', 'HEAD') == base
+    assert {p: p.read_bytes() for p in dal.iterdir()} == before
