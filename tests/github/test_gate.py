@@ -233,3 +233,35 @@ def test_without_a_verdict_nothing_is_committed_and_every_file_is_back(tmp_path)
         implement_verified(dal, unreachable, commit=True)
     assert git(work, 'rev-parse', 'HEAD') == base
     assert {p: p.read_bytes() for p in dal.iterdir()} == before
+
+
+def test_sweep_mode_pushes_only_what_did_not_raise(tmp_path, gh):
+    from tests.support.actionrun import REPO, Run
+    from tests.support.events import action_env, schedule_event
+
+    repos = make_pr_repos(tmp_path / 'git', {}, base_dals={'svc': 'shop_example'})
+    dev = clone(repos.origin, tmp_path / 'dev')
+    break_order_parsing(dev / 'svc/generated_dal')
+    broken = commit_all(dev, 'Order parsing is broken')
+    git(dev, 'push', '--quiet', 'origin', 'main')
+    before = (dev / 'svc/generated_dal/repositories.py').read_text()
+    workspace = clone(repos.origin, tmp_path / 'main-ws')
+    env = action_env(
+        tmp_path / 'runner',
+        api_url=gh.url,
+        workspace=workspace,
+        repo=REPO,
+        event_name='schedule',
+        event=schedule_event(REPO),
+    )
+    env['DAL_BOT_RUNNER'] = 'python'
+
+    assert run_action(Run(tmp_path, env).env) == 1  # fail-on-error: five patterns not ok
+
+    (pull,) = gh.pulls
+    branch = pull['head']['ref']
+    pushed = clone(repos.origin, tmp_path / 'pushed', branch)
+    assert_gated(before, (pushed / 'svc/generated_dal/repositories.py').read_text())
+    assert_commits(chunk_commits(pushed, broken))
+    assert 'Not pushed** (5)' in pull['body']
+    assert pull['body'].count(f'not pushed: {RAISED}') == 5
