@@ -265,3 +265,29 @@ def test_sweep_mode_pushes_only_what_did_not_raise(tmp_path, gh):
     assert_commits(chunk_commits(pushed, broken))
     assert 'Not pushed** (5)' in pull['body']
     assert pull['body'].count(f'not pushed: {RAISED}') == 5
+
+
+def test_run_over_several_dals_gates_each_and_verifies_them_together(tmp_path):
+    from tests.support.gitrepos import copy_fixture
+
+    broken = copy_fixture('shop_example', tmp_path / 'broken')
+    break_order_parsing(broken)
+    clean = copy_fixture('shop_example', tmp_path / 'clean')
+    before = (broken / 'repositories.py').read_text()
+    report = tmp_path / 'implement.json'
+
+    done = subprocess.run(
+        [sys.executable, '-m', 'bot', 'run', str(tmp_path), '--runner', 'python', '-j', '2']
+        + ['--implement-json', str(report)],
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert_gated(before, (broken / 'repositories.py').read_text())
+    assert 'TODO' not in (clean / 'repositories.py').read_text()
+    summaries = {Path(d['dal']).parent.name: d for d in json.loads(report.read_text())['dals']}
+    assert len(summaries['broken']['not_pushed']) == 5
+    assert summaries['clean']['not_pushed'] == [] and len(summaries['clean']['implemented']) == 10
+    assert f'{broken}: 5 implemented, 0 left, 5 not pushed' in done.stdout
+    assert '10/10 ok' in done.stdout and '5/10 ok, 5 empty' in done.stdout
