@@ -192,6 +192,7 @@ def _not_pushed_section(outcome: DalOutcome, compact: bool) -> list[str]:
             f'- {code_span(f"{n.owner}.{n.name}")}'
             + (f' (pattern #{n.pattern_id})' if n.pattern_id is not None else '')
             + f' at {code_span(f"{n.file}:{n.line}")}: not pushed: {escape_cell(n.reason)}'
+            + ''.join(f' ({escape_cell(label)})' for label in n.inferred)
         )
     out.append('')
     if not compact:

@@ -180,6 +180,7 @@ def _not_pushed(
         line=line,
         reason=reason,
         diff=''.join(diff),
+        inferred=p.inferred,
     )
 
 
@@ -236,7 +237,8 @@ def implement_dal(
             if info:
                 result.commits.append(info)
     # Against the files as written: where the stub is now, and a diff that applies there.
-    where = dal.path.relative_to(root).as_posix().strip('.') if root else ''
+    where = dal.path.relative_to(root).as_posix() if root else '.'
+    where = '' if where == '.' else where
     result.not_pushed = [
         _not_pushed(dal.path, where, texts, bodies, p, exclude[p.key])
         for p in planned

@@ -31,8 +31,9 @@ class LeftStub(BaseModel):
 
 class NotPushed(BaseModel):
     """A stub the bot implemented but took out again: its body raised during verification.
-    The stub stays byte-identical; `diff` is the attempted body (unified diff, DAL-relative
-    paths) for a human to take from there."""
+    The stub stays byte-identical; `diff` is the attempted body against the files as written
+    (paths from the repository root when committing, else from the DAL folder) for a human to
+    take from there."""
 
     file: str
     owner: str
@@ -42,6 +43,7 @@ class NotPushed(BaseModel):
     line: int
     reason: str  # 'raised <Type>: <message>'
     diff: str
+    inferred: list[str] = []  # what the attempt read from names alone
 
 
 class CommitInfo(BaseModel):
