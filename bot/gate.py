@@ -14,7 +14,8 @@
    byte-identical to the ones it ran on, else a new one.
 
 A DAL that fails (bad input, no verdict) has every file put back; anything else (a bug,
-Ctrl-C) puts back the files of every DAL and propagates.
+Ctrl-C) puts back the files of every DAL and propagates. Files already committed stay as
+committed (the work tree matches HEAD; the action resets its commits when a DAL fails).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class _Dal:
     runs: int = 0
     failure: Any = None  # BadInput / InfrastructureError, or the verifier's failure entry
     again: bool = True
+    committed: bool = False  # its files are now those of its commits: never put back
+
+    def restore(self) -> None:
+        if not self.committed:
+            self.original.restore()
 
 
 def implement_verified(
@@ -94,25 +100,26 @@ def gate_many(
         pending = dals
         while pending:
             for d in pending:
-                d.original.restore()
+                d.restore()
                 _implement(d, commit=False)
             _verify([d for d in pending if d.failure is None], verify, take_out=True)
             pending = [d for d in pending if d.failure is None and d.again]
         if commit:
             for d in dals:
                 if d.failure is None:
-                    d.original.restore()
+                    d.restore()
                     _implement(d, commit=True, chunk_size=chunk_size, author=author)
+                    d.committed = d.failure is None
         stale = [d for d in dals if d.failure is None and not d.verified.same_as_disk()]
         _verify(stale, verify, take_out=False)
     except BaseException:
         for d in dals:
-            d.original.restore()
+            d.restore()
         raise
     out = []
     for d in dals:
         if d.failure is not None:
-            d.original.restore()
+            d.restore()
             out.append(d.failure)
         else:
             out.append(Gated(d.implemented, d.result, d.runs))
