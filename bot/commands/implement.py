@@ -53,7 +53,9 @@ def parse_author(value: str | None) -> tuple[str, str] | None:
 def summary(result: ImplementResult) -> str:
     counts = Counter(m.operation for m in result.implemented)
     lines = [
-        f'{result.dal}: {len(result.implemented)} implemented, {len(result.left)} left ({result.seconds:.2f}s)'
+        f'{result.dal}: {len(result.implemented)} implemented, {len(result.left)} left'
+        + (f', {len(result.not_pushed)} not pushed' if result.not_pushed else '')
+        + f' ({result.seconds:.2f}s)'
     ]
     lines += [f'  {op:<15} {n}' for op, n in sorted(counts.items())]
     for m in result.implemented:
@@ -64,6 +66,10 @@ def summary(result: ImplementResult) -> str:
     for left in result.left:
         lines.append(
             f'  left: {left.file}:{left.line} {left.owner}.{left.name} (#{left.pattern_id}): {left.reason}'
+        )
+    for n in result.not_pushed:
+        lines.append(
+            f'  not pushed: {n.file}:{n.line} {n.owner}.{n.name} (#{n.pattern_id}): {n.reason}'
         )
     for repair in result.usage_repairs:
         lines.append(f'  usage_examples.py: {repair}')

@@ -1,17 +1,25 @@
 """`dal-bot run PATH...`: implement, then verify. The local loop in one command.
 
-The backend starts while the first DAL is implemented; the DALs are then verified in parallel.
+It goes through the verification gate (bot.gate) like the action: a method the bot wrote whose
+own call raised is taken out again (its stub stays) and listed as `not pushed`; with
+`--commit` only what passed is committed. The backend starts while the first DAL is
+implemented; each round's verifications run in parallel.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from bot.commands import implement as implement_command
 from bot.commands import verify as verify_command
+from bot.discover import dal_dirs
+from bot.errors import BadInput
+from bot.gate import Gated, gate_many
+from bot.model import load_dal
 from bot.report import DalRow, summary_table
-from bot.verify import SharedBackend, endpoint_from_env
+from bot.verify import Failed, SharedBackend, endpoint_from_env, verify_many
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,19 +30,47 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     verify_command.check_options(args)
+    author = implement_command.parse_author(args.author)
+    paths = dal_dirs(args.paths)
     with SharedBackend(args.endpoint or endpoint_from_env()) as backend:
-        implemented = implement_command.implement_all(args)
-        if args.implement_json:
-            args.implement_json.write_text(implement_command.to_json(implemented))
-        # A DAL whose implement failed is not verified: its row keeps implement's error.
-        loaded = [
-            r
-            if isinstance(r, DalRow)
-            else verify_command.load_all([r.dal], single=len(implemented) == 1)[0]
-            for r in implemented
-        ]
-        results = verify_command.verify_loaded(args, loaded, backend)
-    verify_rows = verify_command.report(args, results)
+
+        def verify(dirs: list[Path]) -> list:
+            loaded = []
+            for d in dirs:
+                try:
+                    loaded.append(load_dal(d))
+                except BadInput as e:
+                    loaded.append(Failed(d, e))
+            dals = [x for x in loaded if not isinstance(x, Failed)]
+            done = iter(
+                verify_many(
+                    dals, backend=backend, jobs=args.jobs, timeout=args.timeout, runner=args.runner
+                )
+            )
+            return [x if isinstance(x, Failed) else next(done) for x in loaded]
+
+        with verify_command.sigterm_as_interrupt():
+            outcomes = gate_many(
+                paths, verify, commit=args.commit, chunk_size=args.chunk_size, author=author
+            )
+    implemented: list = []
+    verified: list = []
+    for path, outcome in zip(paths, outcomes, strict=True):
+        if isinstance(outcome, Gated):
+            print(implement_command.summary(outcome.implement))
+            implemented.append(outcome.implement)
+            verified.append(outcome.verify)
+            continue
+        error = outcome.exception if isinstance(outcome, Failed) else outcome
+        if len(paths) == 1:
+            raise error  # alone, its failure is the command's (exit 2)
+        line = outcome.error if isinstance(outcome, Failed) else f'error: {error}'
+        print(f'dal-bot: {line}', file=sys.stderr)
+        implemented.append(DalRow(str(path), error=line, exit_code=2))
+        verified.append(DalRow(str(path), error=line, exit_code=2))
+    if args.implement_json:
+        args.implement_json.write_text(implement_command.to_json(implemented))
+    verify_rows = verify_command.report(args, verified)
     rows = [
         _merge(implement_command.row(i), v) for i, v in zip(implemented, verify_rows, strict=True)
     ]

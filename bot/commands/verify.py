@@ -84,7 +84,7 @@ def verify_loaded(
 ) -> list[VerifyResult | DalRow]:
     """Verify the loaded DALs in parallel; the rows of those that failed keep their place."""
     dals = [d for d in loaded if isinstance(d, Dal)]
-    with _sigterm_as_interrupt():  # a cancelled CI job still stops the server and the scripts
+    with sigterm_as_interrupt():  # a cancelled CI job still stops the server and the scripts
         done = iter(
             verify_many(
                 dals, backend=backend, jobs=args.jobs, timeout=args.timeout, runner=args.runner
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     return max(r.exit_code for r in rows)
 
 
-class _sigterm_as_interrupt:
+class sigterm_as_interrupt:
     """SIGTERM raises KeyboardInterrupt (main thread only), so cleanup runs as on Ctrl-C."""
 
     def __enter__(self):

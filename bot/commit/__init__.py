@@ -1,10 +1,8 @@
-"""commit: chunks of 3-5 methods, each compiled before it becomes a commit."""
+"""commit: git only — chunks of 3-5 methods, each chunk one commit of exactly its files."""
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -31,34 +29,6 @@ def chunks(items: Sequence[T], size: int = 4) -> list[list[T]]:
         out.append(list(items[start:end]))
         start = end
     return out
-
-
-def compile_check(path: Path, text: str) -> None:
-    """Raise if `text` is not valid Python; nothing is written or committed then."""
-    compile(text, str(path), 'exec', dont_inherit=True)
-
-
-def read_source(path: Path) -> tuple[str, str]:
-    """A file's text with `\n` line ends, and the line end to write it back with: `\r\n`
-    for a file that uses it throughout (a Windows checkout), else `\n`."""
-    raw = path.read_bytes().decode('utf-8')
-    crlf = raw.count('\r\n')
-    text = raw.replace('\r\n', '\n').replace('\r', '\n')
-    return text, '\r\n' if crlf and crlf == raw.count('\n') else '\n'
-
-
-def write_atomic(path: Path, text: str, newline: str = '\n') -> None:
-    """Write through a temp file and rename: never a half-written file. `text` has `\n`
-    line ends; `newline` is what the file gets."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8', newline=newline) as f:
-            f.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def open_repo(path: Path) -> git.Repo:

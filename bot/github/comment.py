@@ -11,6 +11,7 @@ the text is cut with a note.
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Mapping
 
@@ -57,6 +58,7 @@ def _headline(report: RunReport) -> str:
         return '❌ dal-bot could not push its commits'
     total = report.patterns_ok + report.patterns_failed
     left = sum(len(o.implement.left) for o in report.outcomes if o.implement)
+    taken_out = sum(len(o.implement.not_pushed) for o in report.outcomes if o.implement)
     errors = sum(1 for o in report.outcomes if o.error)
     if not report.outcomes:
         return '✅ dal-bot: no generated DAL changed'
@@ -65,6 +67,8 @@ def _headline(report: RunReport) -> str:
     parts = []
     if report.patterns_failed:
         parts.append(f'{report.patterns_failed} of {total} access patterns failed')
+    if taken_out:
+        parts.append(f'{_plural(taken_out, "method")} not pushed (raised)')
     if left:
         parts.append(f'{_plural(left, "stub")} left')
     if errors:
@@ -159,6 +163,7 @@ def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[
         if compact and len(rows) > 20:
             out.append(f'- … and {len(rows) - 20} more (see the JSON report)')
         out.append('')
+    out += _not_pushed_section(outcome, compact)
     left = outcome.implement.left if outcome.implement else []
     if left:
         out += [f'**Stubs left** ({len(left)}) — not implemented, never guessed:', '']
@@ -179,6 +184,39 @@ def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[
     out += _pattern_section(outcome, compact)
     out += ['Reproduce locally:', '', code_block(f'dal-bot run {_shell_quote(outcome.dal)}')]
     out.append('')
+    return out
+
+
+def _not_pushed_section(outcome: DalOutcome, compact: bool) -> list[str]:
+    """Methods the verification gate took out: what they raised, and (folded) the body the
+    bot tried, for a human to take from there."""
+    taken_out = outcome.implement.not_pushed if outcome.implement else []
+    if not taken_out:
+        return []
+    out = [
+        f'**Not pushed** ({len(taken_out)}) — implemented, but the call raised during '
+        'verification, so the stub stays as it was:',
+        '',
+    ]
+    for n in taken_out:
+        out.append(
+            f'- {code_span(f"{n.owner}.{n.name}")}'
+            + (f' (pattern #{n.pattern_id})' if n.pattern_id is not None else '')
+            + f' at {code_span(f"{n.file}:{n.line}")}: not pushed: {escape_cell(n.reason)}'
+            + ''.join(f' ({escape_cell(label)})' for label in n.inferred)
+        )
+    out.append('')
+    if not compact:
+        for n in taken_out:
+            out += [
+                '<details><summary>attempted body of '
+                f'<code>{html.escape(f"{n.owner}.{n.name}")}</code></summary>',
+                '',
+                code_block(n.diff, 'diff'),
+                '',
+                '</details>',
+                '',
+            ]
     return out
 
 

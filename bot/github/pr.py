@@ -4,13 +4,15 @@ Order of work, so that nothing is half-done when something fails:
 1. API reads first (repository, pull request, the existing comment): a bad token or missing
    permission stops the run before any git work.
 2. git: fetch the PR head branch, start from its tip (the workspace must be clean).
-3. implement each touched DAL with chunk commits (`bot.implement`).
+3. implement each touched DAL through the verification gate (`bot.gate`): verified before
+   anything is committed (commits pushed with GITHUB_TOKEN trigger no new workflow run, so
+   this run reports on them), with the job token out of `.git/config`; a method whose own
+   call raised is taken out again; chunk commits of what passed, and the verdict describes
+   exactly what is committed.
 4. push once, fast-forward only. A rejected push (someone pushed meanwhile) is re-fetched and
    the work redone on the new tip, once; a second rejection stops the run and says so. Never
    forced. Fork PRs (and `commit: false`) are not pushed: the commits become a patch.
-5. verify each DAL at the pushed commit (commits pushed with GITHUB_TOKEN trigger no new
-   workflow run, so this run reports on them), with the job token out of `.git/config`.
-6. one comment, found by its hidden marker and edited in place; summary, outputs, annotations.
+5. one comment, found by its hidden marker and edited in place; summary, outputs, annotations.
 """
 
 from __future__ import annotations
@@ -130,8 +132,6 @@ def run_pr(ctx: Context, hooks: Hooks | None = None) -> int:
 
         if touched:
             _implement_and_push(ctx, report, repo, touched, start, branch, git_env, hooks)
-            for outcome in report.outcomes:
-                steps.verify(ctx, outcome)
         report.head_sha = gitops.head_sha(repo)
 
     return _publish(ctx, report, pull, existing, fork)

@@ -55,7 +55,7 @@ class DalOutcome(BaseModel):
     def ok(self) -> bool:
         if self.error:
             return False
-        if self.implement and self.implement.left:
+        if self.implement and (self.implement.left or self.implement.not_pushed):
             return False
         return self.verify.ok if self.verify else True
 

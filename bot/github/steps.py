@@ -28,57 +28,56 @@ def steps_log_exception() -> None:
 
 
 def implement(ctx: Context, outcome: DalOutcome, *, commit: bool) -> None:
-    """Implement the DAL's stubs (chunk commits when `commit`); errors land in the outcome."""
-    from bot.implement import implement_dal
+    """Implement the DAL's stubs through the verification gate (bot.gate): verified before
+    anything is committed, chunk commits of what passed when `commit`. Errors land in the
+    outcome, and then nothing of this DAL is committed."""
+    from bot.gate import implement_verified
 
     repo = git.Repo(ctx.workspace)
     before = repo.head.commit.hexsha
     try:
-        outcome.implement = implement_dal(
+        gated = implement_verified(
             ctx.workspace / outcome.dal,
+            lambda path: _verify(ctx, outcome, path),
             commit=commit,
             chunk_size=ctx.inputs.chunk_size,
             author=ctx.inputs.commit_author,
         )
     except (BadInput, InfrastructureError) as e:
         outcome.error = str(e)
-    except Exception as e:  # a bug in implement: report it, keep the other DALs going
+    except Exception as e:  # a bug: report it, keep the other DALs going
         outcome.error = f'internal error while implementing: {type(e).__name__}: {e}'
         steps_log_exception()
-        if commit:  # nothing half-done of this DAL stays behind
-            repo.git.reset('--hard', '--quiet', before)
     else:
-        r = outcome.implement
+        outcome.implement, outcome.verify = gated.implement, gated.verify
+        r, v = gated.implement, gated.verify
         log(
             f'{outcome.dal}: {len(r.implemented)} implemented, {len(r.left)} left, '
-            f'{len(r.commits)} commits'
+            f'{len(r.not_pushed)} not pushed (raised), {len(r.commits)} commits; '
+            f'{sum(p.ok for p in v.patterns)}/{len(v.patterns)} patterns ok '
+            f'({gated.verifications} verification(s))'
         )
+        return
+    if commit:  # nothing half-done of this DAL stays behind
+        repo.git.reset('--hard', '--quiet', before)
 
 
-def verify(ctx: Context, outcome: DalOutcome) -> None:
-    """Verify the DAL as it is in the workspace now; errors land in the outcome."""
+def _verify(ctx: Context, outcome: DalOutcome, path: Path):
+    """The gate's verifier: the DAL as it is in the workspace now."""
     from bot.model import load_dal
     from bot.verify import verify_dal
 
-    if outcome.error:
-        return
-    try:
-        dal = load_dal(ctx.workspace / outcome.dal)
-        outcome.locations = {
-            f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
-            for p in dal.patterns
-        }
-        outcome.verify = verify_dal(
-            dal,
-            endpoint=ctx.inputs.dynamodb_endpoint or None,
-            timeout=ctx.timeout,
-            runner=ctx.runner,
-        )
-    except (BadInput, InfrastructureError) as e:
-        outcome.error = str(e)
-    else:
-        v = outcome.verify
-        log(f'{outcome.dal}: verified, {sum(p.ok for p in v.patterns)}/{len(v.patterns)} ok')
+    dal = load_dal(path)
+    outcome.locations = {
+        f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
+        for p in dal.patterns
+    }
+    return verify_dal(
+        dal,
+        endpoint=ctx.inputs.dynamodb_endpoint or None,
+        timeout=ctx.timeout,
+        runner=ctx.runner,
+    )
 
 
 def annotations(report: RunReport) -> list[str]:
@@ -86,6 +85,16 @@ def annotations(report: RunReport) -> list[str]:
     for o in report.outcomes:
         if o.error:
             lines.append(workflow.annotation('error', o.error, file=o.dal, title='dal-bot'))
+        for n in o.implement.not_pushed if o.implement else []:
+            lines.append(
+                workflow.annotation(
+                    'error',
+                    f'{n.owner}.{n.name}: not pushed: {n.reason}',
+                    file=f'{o.dal}/{n.file}',
+                    line=n.line,
+                    title='dal-bot: not pushed',
+                )
+            )
         for s in o.implement.left if o.implement else []:
             lines.append(
                 workflow.annotation(
@@ -96,9 +105,10 @@ def annotations(report: RunReport) -> list[str]:
                     title='dal-bot: stub left',
                 )
             )
+        taken_out = {(n.owner, n.name) for n in o.implement.not_pushed} if o.implement else set()
         for p in o.verify.patterns if o.verify else []:
-            if p.status == 'ok':
-                continue
+            if p.status == 'ok' or (p.owner, p.method) in taken_out:
+                continue  # a method taken out has its own annotation above
             where = o.locations.get(f'{p.owner}.{p.method}')
             lines.append(
                 workflow.annotation(

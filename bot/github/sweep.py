@@ -1,7 +1,8 @@
 """Sweep mode (schedule / workflow_dispatch): one PR per DAL that still has stubs.
 
 For each DAL on the default branch with stubs: branch `dal-bot/implement/<slug of the DAL
-path>`, chunk commits, push, verify, and a pull request (label `dal-bot`, body = the report).
+path>`, the verification gate (verify, take out what raised, chunk commits of what passed:
+`bot.gate`), push, and a pull request (label `dal-bot`, body = the report).
 
 An existing bot branch is handled without clobbering anyone:
 - it is up to date with the default branch (the default tip is its ancestor): the bot works
@@ -140,6 +141,9 @@ def _sweep_one(ctx, report, repo, repo_api, outcome, pull, default, default_sha,
         start = default_sha
     gitops.checkout_branch(repo, branch, start)
     steps.implement(ctx, outcome, commit=True)
+    if outcome.error:  # nothing of it was committed (bot.gate)
+        outcome.action = 'not pushed'
+        return
     head = gitops.head_sha(repo)
     if head != start or (remote is None and head != default_sha) or lease:
         result = gitops.push(repo, head, branch, env=git_env, lease=lease)
@@ -150,9 +154,7 @@ def _sweep_one(ctx, report, repo, repo_api, outcome, pull, default, default_sha,
         steps.log(f'{branch}: pushed {head[:7]}' + (' (rebuilt)' if lease else ''))
     elif remote is None:
         outcome.action = 'nothing to implement'
-        steps.verify(ctx, outcome)
         return
-    steps.verify(ctx, outcome)
 
     one = RunReport(
         mode='sweep',

@@ -7,24 +7,27 @@ compiled.
 
 from __future__ import annotations
 
+import ast
+import difflib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 
-from bot.commit import (
-    chunks,
-    commit_files,
-    compile_check,
-    open_repo,
-    read_source,
-    write_atomic,
-)
+from bot.commit import chunks, commit_files, open_repo
+from bot.files import compile_check, read_source, write_atomic
 from bot.implement._context import Rendered, Stub, Unmappable
 from bot.implement._format import BODY_INDENT, format_bodies
-from bot.implement._models import CommitInfo, ImplementedMethod, ImplementResult, LeftStub
+from bot.implement._models import (
+    CommitInfo,
+    ImplementedMethod,
+    ImplementResult,
+    LeftStub,
+    NotPushed,
+)
 from bot.implement._names import undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
@@ -36,6 +39,7 @@ __all__ = [
     'ImplementResult',
     'ImplementedMethod',
     'LeftStub',
+    'NotPushed',
     'implement_dal',
     'plan',
 ]
@@ -50,6 +54,10 @@ class Planned:
     operation: str
     rendered: Rendered
     inferred: list[str]  # labels of what the model read from names alone
+
+    @property
+    def key(self) -> Key:
+        return (self.method.owner, self.method.name)
 
 
 def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
@@ -139,14 +147,56 @@ def _apply_chunk(
     return out
 
 
+def _not_pushed(
+    dal_dir: Path,
+    where: str,
+    texts: dict[str, str],
+    bodies: dict[Key, str],
+    p: Planned,
+    reason: str,
+) -> NotPushed:
+    """A stub taken out, with the attempted body as a unified diff against the file as
+    written (`git apply` takes it from the repository root, `where` being the DAL's path)."""
+    text = texts[p.method.file]
+    new = _apply_chunk(dal_dir, texts, bodies, [p])[p.method.file]
+    path = f'{where}/{p.method.file}' if where else p.method.file
+    diff = difflib.unified_diff(
+        text.splitlines(keepends=True), new.splitlines(keepends=True), f'a/{path}', f'b/{path}'
+    )
+    tree = ast.parse(text)
+    line = next(
+        fn.lineno
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef) and cls.name == p.method.owner
+        for fn in cls.body
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.name == p.method.name
+    )
+    return NotPushed(
+        file=p.method.file,
+        owner=p.method.owner,
+        name=p.method.name,
+        pattern_id=p.pattern_id,
+        operation=p.operation,
+        line=line,
+        reason=reason,
+        diff=''.join(diff),
+        inferred=p.inferred,
+    )
+
+
 def implement_dal(
     path: Path | str,
     *,
     commit: bool = False,
     chunk_size: int = 4,
     author: tuple[str, str] | None = None,
+    exclude: Mapping[Key, str] | None = None,
 ) -> ImplementResult:
+    """Implement every stub that can be mapped and write the files (one commit per chunk with
+    `commit`). Stubs in `exclude` ((owner, method) -> reason) are rendered but not written:
+    they stay byte-identical and are listed in `not_pushed` with the attempted body."""
     started = time.perf_counter()
+    exclude = exclude or {}
     dal = load_dal(path)
     repo = open_repo(dal.path) if commit else None
     root = Path(repo.working_tree_dir).resolve() if repo else None
@@ -159,8 +209,9 @@ def implement_dal(
     }
     texts = {f: text for f, (text, _) in files.items()}
     bodies = _formatted(dal.path, planned)
+    kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.
-    for chunk in chunks(planned, chunk_size) if repo is not None else [planned]:
+    for chunk in chunks(kept, chunk_size) if repo is not None else [kept]:
         new = _apply_chunk(dal.path, texts, bodies, chunk)
         for file, code in new.items():
             write_atomic(dal.path / file, code, newline=files[file][1])
@@ -179,12 +230,20 @@ def implement_dal(
             )
             for p in chunk
         ]
-        if repo is not None:
+        if repo is not None and new:
             info = commit_files(
                 repo, [dal.path / f for f in new], commit_message(dal.path, root, chunk), author
             )
             if info:
                 result.commits.append(info)
+    # Against the files as written: where the stub is now, and a diff that applies there.
+    where = dal.path.relative_to(root).as_posix() if root else '.'
+    where = '' if where == '.' else where
+    result.not_pushed = [
+        _not_pushed(dal.path, where, texts, bodies, p, exclude[p.key])
+        for p in planned
+        if p.key in exclude
+    ]
 
     # The model from before implementing: stub comments still say range and index.
     usage_path = dal.path / 'usage_examples.py'

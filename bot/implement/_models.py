@@ -29,6 +29,23 @@ class LeftStub(BaseModel):
     reason: str
 
 
+class NotPushed(BaseModel):
+    """A stub the bot implemented but took out again: its body raised during verification.
+    The stub stays byte-identical; `diff` is the attempted body against the files as written
+    (paths from the repository root when committing, else from the DAL folder) for a human to
+    take from there."""
+
+    file: str
+    owner: str
+    name: str
+    pattern_id: int | None
+    operation: str
+    line: int
+    reason: str  # 'raised <Type>: <message>'
+    diff: str
+    inferred: list[str] = []  # what the attempt read from names alone
+
+
 class CommitInfo(BaseModel):
     sha: str
     message: str
@@ -38,6 +55,7 @@ class ImplementResult(BaseModel):
     dal: Path
     implemented: list[ImplementedMethod] = []
     left: list[LeftStub] = []
+    not_pushed: list[NotPushed] = []  # taken out by the verification gate (bot.gate)
     usage_repairs: list[str] = []  # one line per repaired call site / block in usage_examples.py
     files_written: list[str] = []
     commits: list[CommitInfo] = []
@@ -45,4 +63,4 @@ class ImplementResult(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.left else 0
+        return 1 if self.left or self.not_pushed else 0

@@ -80,7 +80,7 @@ def load_dal(path: Path | str) -> Dal:
         methods += service_methods
         sources |= service_sources
     classes = [c for mod in modules for c in parse_classes(mod)]
-    usage_ids: dict[tuple[str, str], int] = {}
+    usage_ids: dict[tuple[str, str], list[int]] = {}
     if (path / 'usage_examples.py').is_file():
         usage_path = path / 'usage_examples.py'
         usage_text = read_text(usage_path)
@@ -241,25 +241,20 @@ def _patterns(
     repos: list[Repository],
     mapping: dict[int, dict],
     mapping_path: Path,
-    usage_ids: dict[tuple[str, str], int],
+    usage_ids: dict[tuple[str, str], list[int]],
     sources: dict[str, str],
 ) -> list[AccessPattern]:
-    by_method = {
-        (v.get('repository') or v.get('service'), v.get('method_name')): k
-        for k, v in mapping.items()
-    }
+    # Several patterns can name one method: the generator folds a pattern equivalent to a
+    # CRUD method into it (`get_player_by_id` -> `get_player`), sometimes two into one.
+    by_method: dict[tuple[str | None, str | None], list[int]] = {}
+    for k, v in sorted(mapping.items()):
+        owner = v.get('repository') or v.get('service')
+        by_method.setdefault((owner, v.get('method_name')), []).append(k)
     entity_of = {r.name: r.entity for r in repos}
     patterns = []
-    for method in methods:
-        pid = (
-            method.hint.pattern_id if method.hint and method.hint.pattern_id is not None else None
-        )
-        if pid is None:
-            pid = by_method.get((method.owner, method.name))
-        if pid is None and not mapping:
-            pid = usage_ids.get((method.owner, method.name))
-        if pid is None:
-            continue  # generated CRUD or a human's own helper: not an access pattern
+    # (a method with no pattern id is generated CRUD or a human's own helper)
+    served = [(m, pid) for m in methods for pid in _pattern_ids(m, by_method, usage_ids)]
+    for method, pid in served:
         spec = mapping.get(pid, {})
         hint = method.hint
         from_hint = bool(hint and hint.operation)
@@ -325,6 +320,20 @@ def _patterns(
                 where, f'access pattern #{pid}: {e.errors()[0]["msg"]}', method.line
             ) from e
     return patterns
+
+
+def _pattern_ids(
+    method: Method,
+    by_method: dict[tuple[str | None, str | None], list[int]],
+    usage_ids: dict[tuple[str, str], list[int]],
+) -> list[int]:
+    """The access patterns a method serves: the stub's own `#N`, else every mapping entry
+    naming it, else (no mapping at all) every usage_examples.py block calling it."""
+    if method.hint and method.hint.pattern_id is not None:
+        return [method.hint.pattern_id]
+    if by_method:
+        return by_method.get((method.owner, method.name), [])
+    return usage_ids.get((method.owner, method.name), [])
 
 
 def _docstring_projection(method: Method) -> str | None:

@@ -382,11 +382,12 @@ def service_attributes(text: str) -> dict[str, str]:
     return dict(_SERVICE_ATTR.findall(text))
 
 
-def usage_pattern_ids(text: str) -> dict[tuple[str, str], int]:
-    """(class, method) -> pattern id, from the blocks of usage_examples.py (live or
-    commented out): `Access Pattern #N` followed by the call it tests."""
+def usage_pattern_ids(text: str) -> dict[tuple[str, str], list[int]]:
+    """(class, method) -> pattern ids, from the blocks of usage_examples.py (live or
+    commented out): `Access Pattern #N` followed by the call it tests (several blocks can
+    test one method: patterns the generator folded into a CRUD method)."""
     attrs = service_attributes(text)
-    found: dict[tuple[str, str], int] = {}
+    found: dict[tuple[str, str], list[int]] = {}
     current, cross_table = None, False
     for hit in _PATTERN_CALL.finditer(text):
         if hit.group(2):
@@ -395,7 +396,9 @@ def usage_pattern_ids(text: str) -> dict[tuple[str, str], int]:
             owner = attrs[hit.group(3)]
             if cross_table and owner.endswith('Repository'):
                 continue  # a cross-table block's setup, not the pattern's call
-            found.setdefault((owner, hit.group(4)), current)
+            ids = found.setdefault((owner, hit.group(4)), [])
+            if current not in ids:
+                ids.append(current)
             current = None
     return found
 

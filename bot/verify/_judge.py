@@ -48,6 +48,7 @@ class Call:
     outcome: str = 'running'  # ok | empty | error | running
     error_type: str = ''
     error: str = ''
+    call_site: bool = False  # the arguments did not bind: the method's body never ran
     summary: str = ''
     result: str = ''
     seconds: float = 0.0
@@ -98,6 +99,7 @@ def parse_trace(text: str) -> Trace:
                 call.outcome = 'error'
                 call.error_type = record.get('error_type', '')
                 call.error = record.get('error', '')
+                call.call_site = bool(record.get('call_site'))
             else:
                 call.outcome = 'empty' if record.get('empty') else 'ok'
                 call.summary = record.get('summary', '')
@@ -304,6 +306,16 @@ def judge(
                 message = 'usage_examples.py has no test block for it'
             else:
                 message = 'never called by usage_examples.py --all'
+        # The method's own body raised (not a call whose arguments did not bind): what the
+        # verification gate takes out before anything is pushed.
+        raised = next(
+            (
+                f'{c.error_type}: {c.error}' if c.error else c.error_type
+                for c in judged
+                if c.outcome == 'error' and not c.call_site
+            ),
+            None,
+        )
         if status == 'ok' and (partial := _partial_read(p, judged)):
             status, message = 'empty', partial
         if status == 'empty' and (hint := _unwritten_index_keys(dal, p)):
@@ -327,6 +339,7 @@ def judge(
                 items_read=spent.items_read if spent else None,
                 items_returned=spent.items_returned if spent else None,
                 flags=spent.flags if spent else [],
+                raised=_clip(raised) if status == 'error' and raised else None,
             )
         )
     return results

@@ -104,6 +104,9 @@ def _wrap(owner, name, function):
                     'seconds': time.perf_counter() - start,
                     'error_type': type(e).__name__,
                     'error': str(e)[:2000],
+                    # No frame of the method in the traceback: the arguments did not bind
+                    # (a call-site TypeError), the method's body never ran.
+                    'call_site': e.__traceback__.tb_next is None,
                 }
             )
             raise

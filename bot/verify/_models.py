@@ -34,6 +34,9 @@ class PatternResult(BaseModel):
     items_read: int | None = None
     items_returned: int | None = None
     flags: list[str] = []
+    # The exception the method's own body raised (`Type: message`); None when it did not
+    # raise (returned, timed out, a call-site TypeError, an error printed after it returned).
+    raised: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -177,6 +177,7 @@ def test_json_schema_is_stable():
         'items_read',
         'items_returned',
         'flags',
+        'raised',
     ]
     many = json.loads(to_json([_result(), _result()], include_output=False))
     assert many['ok'] is False and len(many['dals']) == 2 and 'stdout' not in many['dals'][0]

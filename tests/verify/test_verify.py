@@ -59,6 +59,9 @@ def test_broken_method_is_error_and_the_rest_ok(tmp_path, moto_server):
     assert set(got.values()) == {'ok'}
     cancel = result.patterns[-1]
     assert cancel.method == 'cancel_order' and 'ClientError' in cancel.message
+    # its own body raised: what the verification gate takes out
+    assert cancel.raised and cancel.raised.startswith('ClientError')
+    assert all(p.raised is None for p in result.patterns if p.id != 10)
     assert result.exit_code == 1
 
 
@@ -86,6 +89,8 @@ def test_call_site_error_printed_by_the_script_counts(tmp_path, moto_server):
     result = verify_dal(load_dal(dal), endpoint=moto_server, runner='python', timeout=60)
     scan = next(p for p in result.patterns if p.id == 9)
     assert scan.status == 'error' and 'missing 2 required positional arguments' in scan.message
+    # The method's body never ran: not something the verification gate takes out.
+    assert scan.raised is None and scan.evidence == 'call'
 
 
 def _alive(pid: int) -> bool:
