@@ -66,13 +66,16 @@ def run(args: argparse.Namespace, env=None, hooks=None) -> int:
         )
     if mode == 'detect':
         return _detect(ctx)
-    if mode == 'sweep':
-        from bot.github.sweep import run_sweep
+    try:
+        if mode == 'sweep':
+            from bot.github.sweep import run_sweep
 
-        return run_sweep(ctx)
-    from bot.github.pr import run_pr
+            return run_sweep(ctx)
+        from bot.github.pr import run_pr
 
-    return run_pr(ctx, hooks)
+        return run_pr(ctx, hooks)
+    finally:
+        ctx.close_backend()
 
 
 def _detect(ctx) -> int:

@@ -25,6 +25,7 @@ class Context:
     runner: str = 'uv'  # how verify runs usage_examples.py: 'uv' or 'python'
     timeout: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict)
+    _backend: Any = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **input_overrides) -> Context:
@@ -58,6 +59,21 @@ class Context:
             runner=runner,
             timeout=float(timeout) if timeout else 120.0,
         )
+
+    def backend(self):
+        """The run's one DynamoDB backend (`bot.verify.SharedBackend`): the first call starts it
+        on a thread of its own, so moto comes up while git and implement work; every DAL of the
+        run is verified on it. `close_backend()` stops it."""
+        if self._backend is None:
+            from bot.verify import SharedBackend
+
+            self._backend = SharedBackend(self.inputs.dynamodb_endpoint or None)
+        return self._backend
+
+    def close_backend(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
 
     def github(self):
         from bot.github.client import make_github

@@ -129,6 +129,8 @@ def run_pr(ctx: Context, hooks: Hooks | None = None) -> int:
         dals = find_dals(ctx.workspace, ctx.inputs.paths)
         touched = touched_dals(dals, _changed(ctx, fields['base_sha'], pull))
         steps.log(f'DALs touched: {touched or "none"}')
+        if touched:
+            ctx.backend()  # DynamoDB starts now, while the DALs are implemented
 
         if touched:
             _implement_and_push(ctx, report, repo, touched, start, branch, git_env, hooks)
@@ -141,11 +143,11 @@ def _implement_and_push(ctx, report, repo, touched, start, branch, git_env, hook
     mode = report.mode
     for attempt in (0, 1):
         report.outcomes = [DalOutcome(dal=d) for d in touched]
+        present = [o for o in report.outcomes if (ctx.workspace / o.dal).is_dir()]
         for outcome in report.outcomes:
-            if (ctx.workspace / outcome.dal).is_dir():
-                steps.implement(ctx, outcome, commit=True)
-            else:
+            if outcome not in present:
                 outcome.error = 'the DAL folder is gone from the branch'
+        steps.implement_all(ctx, present, commit=True)
         head = gitops.head_sha(repo)
         if head == start:
             report.push = 'nothing'

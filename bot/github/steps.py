@@ -10,7 +10,7 @@ from pathlib import Path
 
 import git
 
-from bot.errors import BadInput, InfrastructureError
+from bot.errors import BadInput
 from bot.github import workflow
 from bot.github.context import Context
 from bot.github.results import DalOutcome, Location, RunReport
@@ -28,56 +28,97 @@ def steps_log_exception() -> None:
 
 
 def implement(ctx: Context, outcome: DalOutcome, *, commit: bool) -> None:
-    """Implement the DAL's stubs through the verification gate (bot.gate): verified before
-    anything is committed, chunk commits of what passed when `commit`. Errors land in the
-    outcome, and then nothing of this DAL is committed."""
-    from bot.gate import implement_verified
+    """One DAL through the verification gate (see `implement_all`)."""
+    implement_all(ctx, [outcome], commit=commit)
+
+
+def implement_all(ctx: Context, outcomes: list[DalOutcome], *, commit: bool) -> None:
+    """Every DAL of the run through the gate together (`bot.gate.gate_many`): each round's
+    verifications run in parallel on the run's shared backend, so a pull request touching five
+    DALs costs about one DAL per core. Errors land in the outcomes; a DAL that fails has nothing
+    committed. A failure that could leave some of its commits behind (a git error) resets every
+    DAL's commits: nothing half-done is pushed."""
+    from bot.gate import Gated, gate_many
 
     repo = git.Repo(ctx.workspace)
     before = repo.head.commit.hexsha
+    by_path = {(ctx.workspace / o.dal).resolve(): o for o in outcomes}
     try:
-        gated = implement_verified(
-            ctx.workspace / outcome.dal,
-            lambda path: _verify(ctx, outcome, path),
+        results = gate_many(
+            list(by_path),
+            lambda paths: _verify_batch(ctx, by_path, paths),
             commit=commit,
             chunk_size=ctx.inputs.chunk_size,
             author=ctx.inputs.commit_author,
         )
-    except (BadInput, InfrastructureError) as e:
-        outcome.error = str(e)
-    except Exception as e:  # a bug: report it, keep the other DALs going
-        outcome.error = f'internal error while implementing: {type(e).__name__}: {e}'
+    except Exception as e:  # a bug, or git failing: report it on every DAL, commit nothing
+        for o in outcomes:
+            o.error = f'internal error while implementing: {type(e).__name__}: {e}'
         steps_log_exception()
-    else:
-        outcome.implement, outcome.verify = gated.implement, gated.verify
-        r, v = gated.implement, gated.verify
+        if commit:
+            repo.git.reset('--hard', '--quiet', before)
+        return
+    failed = [
+        o for o, r in zip(by_path.values(), results, strict=True) if not isinstance(r, Gated)
+    ]
+    if (
+        commit
+        and failed
+        and repo.git.diff('--name-only', before, 'HEAD', '--', *[o.dal for o in failed])
+    ):
+        # The gate commits a DAL only after its last verification; this is the git-failure case.
+        repo.git.reset('--hard', '--quiet', before)
+        for o in outcomes:
+            o.error = 'a DAL failed after some of its commits were made: nothing was committed'
+        return
+    for o, result in zip(by_path.values(), results, strict=True):
+        if not isinstance(result, Gated):
+            o.error = str(result)
+            continue
+        o.implement, o.verify = result.implement, result.verify
+        r, v = result.implement, result.verify
         log(
-            f'{outcome.dal}: {len(r.implemented)} implemented, {len(r.left)} left, '
+            f'{o.dal}: {len(r.implemented)} implemented, {len(r.left)} left, '
             f'{len(r.not_pushed)} not pushed (raised), {len(r.commits)} commits; '
             f'{sum(p.ok for p in v.patterns)}/{len(v.patterns)} patterns ok '
-            f'({gated.verifications} verification(s))'
+            f'({result.verifications} verification(s))'
         )
-        return
-    if commit:  # nothing half-done of this DAL stays behind
-        repo.git.reset('--hard', '--quiet', before)
+
+
+def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: list[Path]) -> list:
+    """The gate's verifier for several DALs: models loaded, then verified in parallel; a DAL
+    that cannot be is its exception (the gate hands it back as that DAL's failure)."""
+    from bot.model import load_dal
+    from bot.verify import Failed, verify_many
+
+    loaded: list = []
+    for path in paths:
+        try:
+            dal = load_dal(path)
+        except BadInput as e:
+            loaded.append(e)
+            continue
+        outcome = by_path[Path(path).resolve()]
+        outcome.locations = {
+            f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
+            for p in dal.patterns
+        }
+        loaded.append(dal)
+    dals = [d for d in loaded if not isinstance(d, Exception)]
+    done = iter(verify_many(dals, backend=ctx.backend(), timeout=ctx.timeout, runner=ctx.runner))
+    out = []
+    for item in loaded:
+        result = item if isinstance(item, Exception) else next(done)
+        out.append(result.exception if isinstance(result, Failed) else result)
+    return out
 
 
 def _verify(ctx: Context, outcome: DalOutcome, path: Path):
-    """The gate's verifier: the DAL as it is in the workspace now."""
-    from bot.model import load_dal
-    from bot.verify import verify_dal
-
-    dal = load_dal(path)
-    outcome.locations = {
-        f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
-        for p in dal.patterns
-    }
-    return verify_dal(
-        dal,
-        endpoint=ctx.inputs.dynamodb_endpoint or None,
-        timeout=ctx.timeout,
-        runner=ctx.runner,
-    )
+    """The gate's verifier for one DAL: the DAL as it is in the workspace now."""
+    (result,) = _verify_batch(ctx, {Path(path).resolve(): outcome}, [path])
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def annotations(report: RunReport) -> list[str]:
