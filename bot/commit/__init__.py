@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
-
-import git
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.errors import BadInput
 from bot.implement._models import CommitInfo
+
+if TYPE_CHECKING:
+    import git
 
 T = TypeVar('T')
 MIN_CHUNK, MAX_CHUNK = 3, 5
@@ -32,6 +33,8 @@ def chunks(items: Sequence[T], size: int = 4) -> list[list[T]]:
 
 
 def open_repo(path: Path) -> git.Repo:
+    import git  # here: `implement` without --commit never pays for gitpython's import
+
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
