@@ -12,7 +12,7 @@ import ast
 from bot.implement._context import PAGINATION
 from bot.implement._splice import edit
 from bot.implement.usage.values import ArgumentValues
-from bot.model import Dal
+from bot.model import Dal, Method
 from bot.pysource import Source
 
 
@@ -55,6 +55,24 @@ def _pattern_call(node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
+def _moved_bound(
+    condition: str | None, values: ArgumentValues, name: str, given: str
+) -> str | None:
+    """The generator passes the created item's own sort field (`price=created_entities['Seat']
+    .price`) as the bound of a strict range, which can never select that item: the range
+    bound derived from the same field, moved past it, replaces it."""
+    if condition not in ('<', '>'):
+        return None
+    bound = values._range_value(name)
+    if bound is None:
+        return None
+    inside = {ast.dump(n) for n in ast.walk(ast.parse(bound, mode='eval').body)}
+    same = ast.dump(ast.parse(given, mode='eval').body)
+    return (
+        bound if same in inside and ast.dump(ast.parse(bound, mode='eval').body) != same else None
+    )
+
+
 class CallRepair:
     """Rewrites the pattern calls of a section; `repairs` says what changed and why."""
 
@@ -88,8 +106,10 @@ class CallRepair:
             (p for p in self.dal.patterns if p.owner == owner and p.method == name), None
         )
         method = self.dal.method(owner or '', name)
-        if pattern is None or method is None:
+        if method is None:
             return None
+        if pattern is None:
+            return self._crud_key_call(src, call, owner, method)
         values = ArgumentValues(self.dal, pattern, method)
         order = [p.name for p in pattern.parameters] or [p.name for p in method.parameters]
         positional = [a for a in call.args if not isinstance(a, ast.Starred)]
@@ -106,7 +126,10 @@ class CallRepair:
                 continue
             old = given.get(p.name)
             if old is not None and not is_literal(old):
-                args.append((p.name, src.segment(old)))
+                moved = _moved_bound(pattern.range_condition, values, p.name, src.segment(old))
+                if moved is not None:
+                    changed.append(f'{p.name}={moved}')
+                args.append((p.name, moved or src.segment(old)))
                 continue
             derived = values.for_param(p.name)
             if derived is not None:
@@ -137,3 +160,36 @@ class CallRepair:
         elif keywords_changed:
             self.by_name.append(f'#{pattern.id}')
         return f'{src.segment(call.func)}({", ".join(f"{k}={v}" for k, v in args)})'
+
+    def _crud_key_call(
+        self, src: Source, call: ast.Call, owner: str, method: Method
+    ) -> str | None:
+        """The generator's transaction setup re-reads an entity that already exists with
+        `get_x(setup_x.<pk field>)` only, although `get_x` also takes the sort key's fields:
+        the missing key arguments come from the same entity variable."""
+        repo = self.dal.repository(owner)
+        entity = self.dal.entity(repo.entity if repo else None)
+        required = [p.name for p in method.parameters if p.kind == 'positional' and not p.default]
+        given = call.args
+        if (
+            entity is None
+            or call.keywords
+            or not given
+            or len(given) >= len(required)
+            or not all(
+                isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) for a in given
+            )
+            or len({a.value.id for a in given}) != 1
+            or [a.attr for a in given] != required[: len(given)]
+        ):
+            return None
+        fields = {f.name for f in entity.fields}
+        missing = required[len(given) :]
+        if not set(missing) <= fields:
+            return None
+        var = given[0].value.id
+        self.repairs.append(
+            f'{owner}.{method.name}: missing key arguments from {var}: {", ".join(missing)}'
+        )
+        args = [src.segment(a) for a in given] + [f'{var}.{m}' for m in missing]
+        return f'{src.segment(call.func)}({", ".join(args)})'
