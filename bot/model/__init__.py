@@ -1,7 +1,7 @@
 """model: one typed description of a DAL, built from its code, mapping and schema."""
 
 from bot.model._build import load_dal
-from bot.model._filter_text import filter_params, parse_filter_text
+from bot.model._filter_text import condition_names, filter_params, parse_filter_text
 from bot.model._types import (
     NUMERIC_FIELD_TYPES,
     OPERATIONS,
@@ -52,6 +52,7 @@ __all__ = [
     'StubHint',
     'Table',
     'TransactionItem',
+    'condition_names',
     'filter_params',
     'load_dal',
     'parse_filter_text',

@@ -73,3 +73,22 @@ def filter_params(flt: FilterExpression | None) -> set[str]:
     for c in flt.conditions if flt else ():
         names.update(p for p in (c.param, c.param2, *c.params) if p)
     return names
+
+
+# A condition of a transaction item names attributes bare (`count >= :count`,
+# `attribute_exists(pk)`); a filter's text names them `#count`.
+_BARE_FIELD = re.compile(
+    r'(?<![#:\w])([A-Za-z_]\w*)(?=\s*(?:<>|<=|>=|=|<|>)|\s+BETWEEN\s|\s+IN\s*\()', re.I
+)
+_BARE_ARGUMENT = re.compile(
+    r'\b(contains|begins_with|size|attribute_exists|attribute_not_exists|attribute_type)'
+    r'\(\s*(?!#)(\w+)'
+)
+
+
+def condition_names(text: str) -> tuple[str, tuple[str, ...]]:
+    """`count >= :count` -> (`#count >= :count`, ('count',)): every attribute a condition
+    names becomes a `#name` placeholder, because a bare reserved word (`count`, `status`,
+    `name`) makes DynamoDB reject the whole request."""
+    text = _BARE_ARGUMENT.sub(r'\1(#\2', _BARE_FIELD.sub(r'#\1', text))
+    return text, tuple(dict.fromkeys(re.findall(r'#(\w+)', text)))

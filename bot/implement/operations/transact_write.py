@@ -23,7 +23,7 @@ from bot.implement.operations._items import (
     set_clause,
 )
 from bot.implement.operations._transact import entity_imports, entity_param, key_source, parts
-from bot.model import Entity, Table
+from bot.model import Entity, Table, condition_names
 
 
 def render(stub: Stub) -> Rendered:
@@ -37,11 +37,20 @@ def render(stub: Stub) -> Rendered:
     for item in stub.pattern.transaction_items:
         entity, table = parts(stub, item)
         target = f"'TableName': {literal(table.name)}"
-        condition = f", 'ConditionExpression': {literal(item.condition)}" if item.condition else ''
+        text = item.condition
+        if item.action == 'ConditionCheck' and not text:
+            # A check that names no condition asks for the item to be there.
+            text = f'attribute_exists({table.partition_key.name})'
+        text, attributes = condition_names(text) if text else (None, ())
+        condition = f", 'ConditionExpression': {literal(text)}" if text else ''
+        names = [f"'#{n}': {literal(n)}" for n in attributes]
         placeholders = _condition_params(stub, item.condition)
-        if placeholders and item.action != 'Update':  # an Update merges them into its own
-            values = ', '.join(f"':{n}': {n}" for n in placeholders)
-            condition += f", 'ExpressionAttributeValues': {{{values}}}"
+        if item.action != 'Update':  # an Update merges them into its own
+            if names:
+                condition += f", 'ExpressionAttributeNames': {{{', '.join(names)}}}"
+            if placeholders:
+                values = ', '.join(f"':{n}': {n}" for n in placeholders)
+                condition += f", 'ExpressionAttributeValues': {{{values}}}"
         var = entity_param(stub, entity)
         if item.action == 'Put':
             if var is None:
@@ -49,14 +58,11 @@ def render(stub: Stub) -> Rendered:
             body += item_statements(stub, entity, var, f'{var}_item', table, in_repository=False)
             entries.append(f"{{'Put': {{{target}, 'Item': {var}_item{condition}}}}}")
         elif item.action == 'Update':
-            update, statements_before = _update(stub, entity, table, var, placeholders)
+            update, statements_before = _update(stub, entity, table, var, placeholders, names)
             body += statements_before
             key = key_source(stub, entity, table, used)
             entries.append(f"{{'Update': {{{target}, 'Key': {key}, {update}{condition}}}}}")
         elif item.action in ('Delete', 'ConditionCheck'):
-            if item.action == 'ConditionCheck' and not item.condition:
-                # A check that names no condition asks for the item to be there.
-                condition = f", 'ConditionExpression': {literal(f'attribute_exists({table.partition_key.name})')}"
             key = key_source(stub, entity, table, used)
             entries.append(f"{{{literal(item.action)}: {{{target}, 'Key': {key}{condition}}}}}")
         else:
@@ -81,14 +87,20 @@ except ClientError as e:
 
 
 def _update(
-    stub: Stub, entity: Entity, table: Table, var: str | None, placeholders: list[str]
+    stub: Stub,
+    entity: Entity,
+    table: Table,
+    var: str | None,
+    placeholders: list[str],
+    condition_attrs: list[str],
 ) -> tuple[str, list[cst.BaseStatement]]:
     """The Update's expression, names and values (source of dict entries), and the statements
     that must run before the transaction is built.
 
     Values as UpdateItem takes them: the entity passed in (its non-key fields that are not
     None) or parameters named after the entity's fields; GSI keys built from changed fields
-    are rewritten; the condition's placeholders get their parameters.
+    are rewritten; the condition's placeholders get their parameters, and the attributes it
+    names (`'#count': 'count'`) join the SET's names.
     """
     key_fields = {f for t in (entity.pk, entity.sk) if t for f in t.fields}
     if var is not None:
@@ -115,7 +127,8 @@ def _update(
     condition_values = [f"':{n}': {n}" for n in placeholders if n not in sets]
     if var is None:
         assignments = [f'#{f} = :{f}' for f in sets] + [VERSION_BUMP]
-        names = ', '.join([f"'#{f}': '{f}'" for f in sets] + ["'#version': 'version'"])
+        own = [f"'#{f}': '{f}'" for f in sets] + ["'#version': 'version'"]
+        names = ', '.join(own + [n for n in condition_attrs if n not in own])
         values = [f"':{f}': {v}" for f, v in sets.items()] + ["':zero': 0", "':one': 1"]
         expression = literal('SET ' + ', '.join(assignments))
         names_src = '{' + names + '}'
@@ -125,7 +138,9 @@ def _update(
         changes = f'{var}_changes'
         before = changes_statements(changes, entity, var, {})
         before += key_update_statements(changes, key_updates)
-        expression, names_src, values_src = set_clause(changes, [], condition_values)
+        expression, names_src, values_src = set_clause(
+            changes, [n for n in condition_attrs if n != "'#version': 'version'"], condition_values
+        )
     update = (
         f"'UpdateExpression': {expression}, 'ExpressionAttributeNames': {names_src}, "
         f"'ExpressionAttributeValues': {values_src}"

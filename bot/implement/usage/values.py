@@ -7,8 +7,6 @@ name (or the key field it aliases) of an entity the call passes or the pattern t
 
 from __future__ import annotations
 
-import re
-
 from bot.model import (
     PAGINATION,
     AccessPattern,
@@ -16,6 +14,7 @@ from bot.model import (
     Entity,
     FilterCondition,
     Method,
+    condition_names,
     parse_filter_text,
 )
 
@@ -247,16 +246,9 @@ class ArgumentValues:
         return None
 
 
-# A transaction condition names fields bare (`fines <= :max_fines`); filters use `#fines`.
-_BARE_FIELD = re.compile(r'(?<![#:\w])([A-Za-z_]\w*)(?=\s*(?:<>|<=|>=|=|<|>)|\s+BETWEEN\s)', re.I)
-_BARE_ARGUMENT = re.compile(
-    r'\b(contains|begins_with|size|attribute_exists|attribute_not_exists)\(\s*(?!#)(\w+)'
-)
-
-
 def _condition_terms(text: str) -> tuple[FilterCondition, ...]:
     """The comparisons of a condition expression; none when it cannot be read."""
-    text = _BARE_ARGUMENT.sub(r'\1(#\2', _BARE_FIELD.sub(r'#\1', text))
+    text = condition_names(text)[0]
     try:
         return parse_filter_text(text).conditions
     except ValueError:
