@@ -310,7 +310,8 @@ def _patterns(
                             **{k: v for k, v in item.items() if k in TransactionItem.model_fields}
                         )
                         for item in spec.get('entities_involved', [])
-                    ),
+                    )
+                    or (hint.transaction_items if hint else ()),
                     is_stub=method.is_stub,
                 )
             )

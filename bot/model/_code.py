@@ -16,6 +16,7 @@ from bot.model._types import (
     Repository,
     Signature,
     StubHint,
+    TransactionItem,
 )
 from bot.pysource import Function  # a method may be `async def`
 
@@ -165,7 +166,42 @@ def parse_hint(comments: list[str]) -> StubHint:
                 values['tables'] = tuple(t.strip() for t in tbl.group(1).split(','))
         if _CONSISTENT.search(line):
             values['consistent_read'] = True
+    items = _transaction_items(comments)
+    if items:
+        values['transaction_items'] = items
     return StubHint(**values)
+
+
+# A transaction stub's example: `# Shipment.build_pk_for_lookup(...)` per item (its
+# `# Condition: ...` on the next line), then the TransactItems list with each item's
+# `'Put': {` and `'TableName': 'Warehouse',` in the same order.
+_ITEM_ENTITY = re.compile(r'^#\s*(\w+)\.build_pk_for_lookup\(\.\.\.\)\s*$')
+_ITEM_CONDITION = re.compile(r'^#\s*Condition:\s*(.+?)\s*$')
+_ITEM_ACTION = re.compile(r"^#\s*'(Put|Update|Delete|ConditionCheck|Get)':\s*\{")
+_ITEM_TABLE = re.compile(r"^#\s*'TableName':\s*'([^']+)'")
+
+
+def _transaction_items(comments: list[str]) -> tuple[TransactionItem, ...]:
+    """The items of a TransactWrite / TransactGet stub; none unless the entities and the
+    example's actions pair up one to one."""
+    entities: list[list] = []
+    actions: list[list] = []
+    for line in comments:
+        line = line.strip()
+        if hit := _ITEM_ENTITY.match(line):
+            entities.append([hit.group(1), None])
+        elif (hit := _ITEM_CONDITION.match(line)) and entities:
+            entities[-1][1] = hit.group(1)
+        elif hit := _ITEM_ACTION.match(line):
+            actions.append([hit.group(1), None])
+        elif (hit := _ITEM_TABLE.match(line)) and actions and actions[-1][1] is None:
+            actions[-1][1] = hit.group(1)
+    if not entities or len(entities) != len(actions) or any(t is None for _, t in actions):
+        return ()
+    return tuple(
+        TransactionItem(table=table, entity=entity, action=action, condition=condition)
+        for (entity, condition), (action, table) in zip(entities, actions, strict=True)
+    )
 
 
 def stub_comments(mod: ParsedModule, fn: Function) -> list[str] | None:

@@ -190,6 +190,13 @@ class ClassApi(Frozen):
         return next((m for m in self.methods if m.name == name), None)
 
 
+class TransactionItem(Frozen):
+    table: str
+    entity: str
+    action: Literal['Put', 'Update', 'Delete', 'Get', 'ConditionCheck']
+    condition: str | None = None
+
+
 class StubHint(Frozen):
     """What the generator's comment block inside a stub says."""
 
@@ -200,6 +207,8 @@ class StubHint(Frozen):
     filter_text: str | None = None
     tables: tuple[str, ...] = ()
     consistent_read: bool = False  # the example lines say `ConsistentRead=True`
+    # A transaction's items as its example reads them, for a DAL without a mapping.
+    transaction_items: tuple[TransactionItem, ...] = ()
 
 
 class Method(Frozen):
@@ -231,13 +240,6 @@ class FilterCondition(Frozen):
 class FilterExpression(Frozen):
     conditions: tuple[FilterCondition, ...]
     logical_operator: Literal['AND', 'OR'] = 'AND'
-
-
-class TransactionItem(Frozen):
-    table: str
-    entity: str
-    action: Literal['Put', 'Update', 'Delete', 'Get', 'ConditionCheck']
-    condition: str | None = None
 
 
 class PatternParameter(Frozen):

@@ -78,6 +78,7 @@ def render(stub: Stub) -> Rendered:
         params.insert(0, f"'IndexName': {literal(index_name)}")
     if stub.has_param('limit'):
         params.append("'Limit': limit")
+    params += consistent_read(stub)
     if stub.pattern.range_condition in ('<', '<=') and not stub.returns.startswith(
         ('list', 'tuple')
     ):
@@ -176,3 +177,20 @@ def _parse(stub: Stub) -> str:
         "[self.model_class(**item) for item in response.get('Items', [])], "
         "response.get('LastEvaluatedKey')"
     )
+
+
+def consistent_read(stub: Stub) -> list[str]:
+    """`'ConsistentRead': True` when the pattern asks for a strongly consistent read (or the
+    method takes `consistent_read`); a GSI cannot give one, and DynamoDB rejects the request."""
+    if stub.has_param('consistent_read'):
+        value = 'consistent_read'
+    elif stub.pattern.consistent_read:
+        value = 'True'
+    else:
+        return []
+    if stub.pattern.index_name:
+        raise Unmappable(
+            f'a strongly consistent read of GSI {stub.pattern.index_name!r}: '
+            'DynamoDB reads global secondary indexes eventually consistent only'
+        )
+    return [f"'ConsistentRead': {value}"]

@@ -11,7 +11,7 @@ from bot.implement._context import (
     statements,
 )
 from bot.implement.operations._filters import filter_condition, filter_params, pattern_filter
-from bot.implement.operations.query import read_pages
+from bot.implement.operations.query import consistent_read, read_pages
 
 
 def render(stub: Stub) -> Rendered:
@@ -30,6 +30,7 @@ def render(stub: Stub) -> Rendered:
         params.append(f"'IndexName': {literal(stub.pattern.index_name)}")
     if stub.has_param('limit'):
         params.append("'Limit': limit")
+    params += consistent_read(stub)
     conditions = [c for c in (_own_items(stub), flt and filter_condition(stub, flt, out)) if c]
     if conditions:
         if len(conditions) == 2 and flt.logical_operator == 'OR':
