@@ -27,7 +27,8 @@ _INDEX = re.compile(r'Index:\s*([\w-]+)(\s*\(GSI\))?')
 _RANGE = re.compile(r'Range Condition:\s*(begins_with|between|>=|<=|>|<)')
 _FILTER = re.compile(r'Filter Expression:\s*(.+)$')
 _TABLES = re.compile(r'Tables:\s*(.+)$')
-_CONSISTENT = re.compile(r'ConsistentRead\s*=\s*True')
+# `ConsistentRead=True` (GetItem's example), `'ConsistentRead': True` (a Query's).
+_CONSISTENT = re.compile(r"ConsistentRead'?\s*[=:]\s*True")
 
 # Python annotation -> schema field type, for DALs without schema.json.
 _ANNOTATION_TYPES = {
