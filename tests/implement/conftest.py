@@ -21,7 +21,7 @@ EXPECTED_LEFT = {
     }
 }
 # The fixtures of the generator's pre-release generation (tests/fixtures/pre_release.py).
-PRE_RELEASE = ('legacy_deals', 'legacy_library')
+PRE_RELEASE = ('legacy_deals', 'legacy_library', 'legacy_warehouse')
 
 
 def copy_fixture(name: str, dest: Path) -> Path:

@@ -290,3 +290,37 @@ def test_a_dal_that_passes_its_own_lint_still_does(name, implemented):
     dal, _ = implemented(name)
     done = lint(dal)
     assert done.returncode == 0, done.stdout
+
+
+def test_transaction_setup_rereads_an_existing_entity_by_its_whole_key(implemented):
+    """The generator's setup re-reads an entity that already exists with `get_x(<pk field>)`
+    only; with a sort key that raises TypeError and every transaction after it fails."""
+    dal, result = implemented('ticketing')
+    text = (dal / 'usage_examples.py').read_text()
+    assert 'get_ticket_order(setup_ticketorder.customer_id)' not in text
+    assert (
+        'get_ticket_order(\n'
+        '                                setup_ticketorder.customer_id,\n'
+        '                                setup_ticketorder.placed_at,\n'
+        '                                setup_ticketorder.order_id,\n'
+    ) in text
+    assert any('missing key arguments from setup_ticketorder' in r for r in result.usage_repairs)
+
+
+def test_a_strict_bound_set_to_the_items_own_field_is_moved_past_it(implemented):
+    """`tier_seats_cheaper_than(..., price=created_entities['Seat'].price)` with `<` can never
+    return the created seat."""
+    dal, _ = implemented('ticketing')
+    block = _block((dal / 'usage_examples.py').read_text(), 13)
+    assert "price=created_entities['Seat'].price + 1" in block
+
+
+def test_a_condition_naming_reserved_words_is_sent_with_placeholders(implemented):
+    """`count >= :count` and `status = :bin_status` verbatim are a ValidationException
+    ("Attribute name is a reserved keyword") on DynamoDB, and the whole transaction fails."""
+    dal, _ = implemented('legacy_warehouse')
+    text = (dal / 'transaction_service.py').read_text()
+    assert "'ConditionExpression': '#count >= :count'" in text
+    assert "'ConditionExpression': '#status = :bin_status'" in text
+    assert "'ExpressionAttributeNames': {'#status': 'status'}" in text
+    assert "'#count': 'count'" in text

@@ -4,6 +4,7 @@ uses only what its own DAL's code defines, with arguments its signatures accept.
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 from pathlib import Path
 
@@ -55,9 +56,13 @@ def test_pre_release_bodies_call_that_generations_helpers(name, implemented):
     # Lowercased index names without separators, never the 2.1.x snake case.
     assert 'build_gsi_pk_for_lookup_' in code
     assert '_for_lookup_deals_by' not in code and '_for_lookup_loans_by' not in code
+    assert '_for_lookup_carrier_day' not in code and '_for_lookup_shipments_by' not in code
     # get(pk, sk) has no consistent_read: a strongly consistent read goes to the table.
     assert 'consistent_read=' not in code
-    assert 'ConsistentRead=True' in code
+    # legacy_warehouse's strongly consistent read is a Query (its stub's example says so).
+    assert (
+        "'ConsistentRead': True" if name == 'legacy_warehouse' else 'ConsistentRead=True'
+    ) in code
 
 
 def test_newest_generation_keeps_its_own_helpers(implemented):
@@ -241,3 +246,58 @@ def test_a_pre_release_dal_with_its_schema_beside_it_still_calls_its_own_helpers
     assert result.left == []
     verdicts = verify_dal(load_dal(dal_dir), runner='python', timeout=120).patterns
     assert [p.method for p in verdicts if p.status == 'error'] == []
+
+
+# --- a transaction stub's own example, for DALs without a mapping --------------------------
+
+
+@pytest.mark.parametrize('name', ALL)
+def test_a_transaction_stub_names_the_same_items_as_the_mapping(name, tmp_path):
+    """Where both exist, the items read from the stub's example equal the mapping's
+    `entities_involved`, so a DAL without the mapping gets the same transaction."""
+    dal = load_dal(FIXTURES / name / 'generated_dal')
+    transactions = [p for p in dal.patterns if p.operation in ('TransactWrite', 'TransactGet')]
+    if dal.mapping_path is None or not transactions:
+        pytest.skip('no mapping or no transaction to compare with')
+
+    def items(found):  # conditions: schema.json's win over the stub's (ecommerce's differ)
+        return [(i.table, i.entity, i.action) for i in found]
+
+    for p in transactions:
+        hint = dal.method(p.owner, p.method).hint
+        assert items(hint.transaction_items) == items(p.transaction_items), p.method
+
+
+def test_a_transaction_stub_gives_the_conditions_the_schema_declares():
+    dal = load_dal(FIXTURES / 'legacy_warehouse/generated_dal')
+    schema = json.loads((FIXTURES / 'legacy_warehouse/source/schema.json').read_text())
+    for spec in schema['cross_table_access_patterns']:
+        pattern = dal.pattern(spec['pattern_id'])
+        assert [i.condition for i in pattern.transaction_items] == [
+            e.get('condition') for e in spec['entities_involved']
+        ]
+
+
+def test_transactions_without_a_mapping_are_implemented_from_their_stub(implemented):
+    dal_dir, result = implemented('legacy_warehouse')
+    assert load_dal(FIXTURES / 'legacy_warehouse/generated_dal').mapping_path is None
+    done = {m.name for m in result.implemented}
+    assert {'ship_from_stock', 'shipment_and_stock'} <= done
+    text = (dal_dir / 'transaction_service.py').read_text()
+    assert "'Put': {'TableName': 'Warehouse'" in text.replace('\n', '').replace('  ', '')
+
+
+def test_a_strongly_consistent_query_on_a_gsi_is_refused(tmp_path):
+    dal_dir = copy_fixture('ticketing', tmp_path)
+    mapping = dal_dir / 'access_pattern_mapping.json'
+    data = json.loads(mapping.read_text())
+    data['access_pattern_mapping']['2']['consistent_read'] = True  # venue_events_from, a GSI
+    data['access_pattern_mapping']['11']['consistent_read'] = True  # seats_in_section
+    mapping.write_text(json.dumps(data))
+    planned, left = plan(load_dal(dal_dir))
+    reasons = {s.name: s.reason for s in left}
+    assert 'eventually consistent only' in reasons['venue_events_from']
+    # The main-table Query that asks for it sends it; the others do not.
+    bodies = {p.method.name: _code(p) for p in planned}
+    assert "'ConsistentRead': True" in bodies['seats_in_section']
+    assert "'ConsistentRead'" not in bodies['available_seats_under']
