@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.errors import BadInput, InfrastructureError
 from bot.files import Snapshot, snapshot
-from bot.implement import FILE_ORDER, ImplementResult, implement_dal
+from bot.implement import FILE_ORDER, ImplementResult, implement_dal, index_keys
 from bot.verify import VerifyResult
 
 USAGE = 'usage_examples.py'
@@ -68,6 +68,7 @@ def implement_verified(
     commit: bool = False,
     chunk_size: int = 4,
     author: tuple[str, str] | None = None,
+    fix_index_keys: bool = True,
 ) -> Gated:
     """One DAL through the gate; the verifier's and implement's exceptions propagate."""
     (out,) = gate_many(
@@ -76,6 +77,7 @@ def implement_verified(
         commit=commit,
         chunk_size=chunk_size,
         author=author,
+        fix_index_keys=fix_index_keys,
     )
     if isinstance(out, BaseException):
         raise out
@@ -89,26 +91,35 @@ def gate_many(
     commit: bool = False,
     chunk_size: int = 4,
     author: tuple[str, str] | None = None,
+    fix_index_keys: bool = True,
 ) -> list[Any]:
     """Every DAL through the gate, each round's verifications in one batch; per DAL (in
     order) its `Gated`, or its failure (nothing of it written or committed)."""
     dals = []
     for p in paths:
         root = Path(p).resolve()
-        dals.append(_Dal(root, snapshot([root / f for f in (*FILE_ORDER, USAGE)])))
+        # entities.py: the index-key repair writes it (and commits it on its own)
+        files = (*FILE_ORDER, USAGE, index_keys.FILE)
+        dals.append(_Dal(root, snapshot([root / f for f in files])))
     try:
         pending = dals
         while pending:
             for d in pending:
                 d.restore()
-                _implement(d, commit=False)
+                _implement(d, commit=False, fix_index_keys=fix_index_keys)
             _verify([d for d in pending if d.failure is None], verify, take_out=True)
             pending = [d for d in pending if d.failure is None and d.again]
         if commit:
             for d in dals:
                 if d.failure is None:
                     d.restore()
-                    _implement(d, commit=True, chunk_size=chunk_size, author=author)
+                    _implement(
+                        d,
+                        commit=True,
+                        chunk_size=chunk_size,
+                        author=author,
+                        fix_index_keys=fix_index_keys,
+                    )
                     d.committed = d.failure is None
         stale = [d for d in dals if d.failure is None and not d.verified.same_as_disk()]
         _verify(stale, verify, take_out=False)

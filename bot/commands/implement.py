@@ -39,6 +39,13 @@ def add_commit_options(parser: argparse.ArgumentParser) -> None:
         '--chunk-size', type=int, default=4, choices=range(3, 6), metavar='{3,4,5}'
     )
     parser.add_argument('--author', default=None, help="commit author, 'Name <email>'")
+    parser.add_argument(
+        '--no-fix-index-keys',
+        dest='fix_index_keys',
+        action='store_false',
+        help='leave entities.py alone: no computed fields for the GSI key attributes the '
+        'generated create()/update() do not write',
+    )
 
 
 def parse_author(value: str | None) -> tuple[str, str] | None:
@@ -63,6 +70,13 @@ def summary(result: ImplementResult) -> str:
             f'  inferred: {m.file}:{m.line} {m.owner}.{m.name} (#{m.pattern_id}): {label}'
             for label in m.inferred
         ]
+    for added in result.index_keys:
+        lines.append(
+            f'  entities.py:{added.line}: {added.entity}.{added.attribute} = '
+            f'{added.template!r} ({added.index} key the generated create() omits)'
+        )
+    for reason in result.index_keys_left:
+        lines.append(f'  index key not added: {reason}')
     for left in result.left:
         lines.append(
             f'  left: {left.file}:{left.line} {left.owner}.{left.name} (#{left.pattern_id}): {left.reason}'
@@ -87,7 +101,11 @@ def implement_all(args: argparse.Namespace) -> list[ImplementResult | DalRow]:
     for dal in dals:
         try:
             result = implement_dal(
-                dal, commit=args.commit, chunk_size=args.chunk_size, author=author
+                dal,
+                commit=args.commit,
+                chunk_size=args.chunk_size,
+                author=author,
+                fix_index_keys=args.fix_index_keys,
             )
         except BadInput as e:
             if len(dals) == 1:

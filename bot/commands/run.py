@@ -51,7 +51,12 @@ def run(args: argparse.Namespace) -> int:
 
         with verify_command.sigterm_as_interrupt():
             outcomes = gate_many(
-                paths, verify, commit=args.commit, chunk_size=args.chunk_size, author=author
+                paths,
+                verify,
+                commit=args.commit,
+                chunk_size=args.chunk_size,
+                author=author,
+                fix_index_keys=args.fix_index_keys,
             )
     implemented: list = []
     verified: list = []

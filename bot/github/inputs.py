@@ -51,13 +51,16 @@ class Inputs(BaseModel):
     )
     chunk_size: int = Field(4, alias='chunk-size', ge=3, le=5)
     dry_run: bool = Field(False, alias='dry-run')
+    fix_index_keys: bool = Field(True, alias='fix-index-keys')
 
     @field_validator('mode', mode='before')
     @classmethod
     def _mode(cls, v):
         return v.strip().lower() if isinstance(v, str) else v
 
-    @field_validator('commit', 'fail_on_error', 'comment_when_clean', 'dry_run', mode='before')
+    @field_validator(
+        'commit', 'fail_on_error', 'comment_when_clean', 'dry_run', 'fix_index_keys', mode='before'
+    )
     @classmethod
     def _bool(cls, v):
         if isinstance(v, bool):

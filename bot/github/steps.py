@@ -50,6 +50,7 @@ def implement_all(ctx: Context, outcomes: list[DalOutcome], *, commit: bool) -> 
             commit=commit,
             chunk_size=ctx.inputs.chunk_size,
             author=ctx.inputs.commit_author,
+            fix_index_keys=ctx.inputs.fix_index_keys,
         )
     except Exception as e:  # a bug, or git failing: report it on every DAL, commit nothing
         for o in outcomes:

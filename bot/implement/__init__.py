@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import git
 import libcst as cst
 
 from bot.commit import chunks, commit_files, open_repo
@@ -30,6 +31,7 @@ from bot.implement._models import (
 )
 from bot.implement._names import undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
+from bot.implement.index_keys import repair_index_keys
 from bot.implement.operations import TEMPLATES
 from bot.implement.usage import repair_usage
 from bot.model import Dal, Method, load_dal
@@ -184,6 +186,52 @@ def _not_pushed(
     )
 
 
+def index_keys_message(dal_dir: Path, repo_root: Path | None, result: ImplementResult) -> str:
+    where = dal_dir.relative_to(repo_root) if repo_root else dal_dir.name
+    lines = [
+        'dal-bot: write the GSI key attributes that create() and update() leave out',
+        '',
+        "The generator's create() and update() write model_dump() plus pk/sk only, so an item",
+        'they write never appears in a GSI keyed on a built attribute. Added to entities.py as',
+        'pydantic computed fields, which model_dump() includes (left out while a field they are',
+        'built from is None, so sparse indexes stay sparse):',
+        '',
+    ]
+    lines += [
+        f'- {a.entity}.{a.attribute} = {a.template!r} ({a.index})' for a in result.index_keys
+    ]
+    lines += ['', f'DAL: {where}']
+    return '\n'.join(lines)
+
+
+def _repair_index_keys(
+    dal: Dal,
+    repo: git.Repo | None,
+    root: Path | None,
+    author: tuple[str, str] | None,
+    result: ImplementResult,
+) -> bool:
+    """The index-key repair, written (and committed on its own); whether entities.py changed."""
+    path = dal.path / 'entities.py'
+    if not path.is_file():
+        return False
+    text, newline = read_source(path)
+    repaired = repair_index_keys(dal, text)
+    if repaired is None:
+        return False
+    new, result.index_keys, result.index_keys_left = repaired
+    if not result.index_keys:
+        return False
+    compile_check(path, new)
+    write_atomic(path, new, newline=newline)
+    result.files_written.append('entities.py')
+    if repo is not None:
+        info = commit_files(repo, [path], index_keys_message(dal.path, root, result), author)
+        if info:
+            result.commits.append(info)
+    return True
+
+
 def implement_dal(
     path: Path | str,
     *,
@@ -191,6 +239,7 @@ def implement_dal(
     chunk_size: int = 4,
     author: tuple[str, str] | None = None,
     exclude: Mapping[Key, str] | None = None,
+    fix_index_keys: bool = True,
 ) -> ImplementResult:
     """Implement every stub that can be mapped and write the files (one commit per chunk with
     `commit`). Stubs in `exclude` ((owner, method) -> reason) are rendered but not written:
@@ -200,8 +249,10 @@ def implement_dal(
     dal = load_dal(path)
     repo = open_repo(dal.path) if commit else None
     root = Path(repo.working_tree_dir).resolve() if repo else None
-    planned, left = plan(dal)
-    result = ImplementResult(dal=dal.path, left=left)
+    result = ImplementResult(dal=dal.path)
+    if fix_index_keys and _repair_index_keys(dal, repo, root, author, result):
+        dal = load_dal(path)  # the entities now write those keys: templates need not
+    planned, result.left = plan(dal)
     files = {
         f: read_source(dal.path / f)
         for f in FILE_ORDER

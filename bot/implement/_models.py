@@ -51,12 +51,25 @@ class CommitInfo(BaseModel):
     message: str
 
 
+class IndexKeyAdded(BaseModel):
+    """A GSI key attribute the generated create()/update() left out, now a computed field."""
+
+    entity: str
+    attribute: str  # the item attribute, e.g. status_pk
+    index: str
+    part: str  # 'pk' or 'sk'
+    template: str  # e.g. STATUS#{status}
+    line: int  # of the new member in entities.py
+
+
 class ImplementResult(BaseModel):
     dal: Path
     implemented: list[ImplementedMethod] = []
     left: list[LeftStub] = []
     not_pushed: list[NotPushed] = []  # taken out by the verification gate (bot.gate)
     usage_repairs: list[str] = []  # one line per repaired call site / block in usage_examples.py
+    index_keys: list[IndexKeyAdded] = []  # the index-key repair (its own commit)
+    index_keys_left: list[str] = []  # built keys it could not add, and why
     files_written: list[str] = []
     commits: list[CommitInfo] = []
     seconds: float = 0.0

@@ -205,6 +205,7 @@ def _entities(
                 sk=ce.sk
                 or (KeyTemplate(text=spec['sk_template']) if spec.get('sk_template') else None),
                 index_keys=tuple(index_keys),
+                computed=tuple(ce.computed),
             )
         )
     return out

@@ -54,6 +54,7 @@ class CodeEntity:
     index_keys: dict[str, tuple[list[KeyTemplate], list[KeyTemplate]]] = field(
         default_factory=dict
     )
+    computed: list[str] = field(default_factory=list)  # @computed_field members
 
 
 def _string_value(node: ast.expr | None) -> str | None:
@@ -92,6 +93,16 @@ def _templates_of(node: ast.expr, owner: str) -> list[KeyTemplate]:
     return [single] if single else []
 
 
+def is_computed_field(fn: Function) -> bool:
+    """`@computed_field` (or `@pydantic.computed_field`, or called with options)."""
+    for d in fn.decorator_list:
+        target = d.func if isinstance(d, ast.Call) else d
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, 'id', '')
+        if name == 'computed_field':
+            return True
+    return False
+
+
 def _returned(fn: Function) -> ast.expr | None:
     return next(
         (s.value for s in fn.body if isinstance(s, ast.Return) and s.value is not None), None
@@ -126,7 +137,9 @@ def parse_entities(mod: ParsedModule) -> dict[str, CodeEntity]:
                 )
             elif isinstance(stmt, Function):
                 returned = _returned(stmt)
-                if stmt.name == 'get_config' and isinstance(returned, ast.Name):
+                if is_computed_field(stmt):
+                    entity.computed.append(stmt.name)
+                elif stmt.name == 'get_config' and isinstance(returned, ast.Name):
                     config_name = returned.id
                 elif returned is not None and (
                     hit := re.match(r'build_gsi_(pk|sk)_(?!for_lookup)(\w+)$', stmt.name)

@@ -120,6 +120,8 @@ class Entity(Frozen):
     pk: KeyTemplate | None = None
     sk: KeyTemplate | None = None
     index_keys: tuple[IndexKeys, ...] = ()
+    # Pydantic computed fields: model_dump() writes them with the item, like fields.
+    computed: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -131,6 +133,47 @@ class Entity(Frozen):
         return exact or next(
             (k for k in self.index_keys if squashed(k.index) == squashed(index)), None
         )
+
+    def built_keys(self, table: Table) -> list[BuiltKey]:
+        """The GSI key attributes this entity fills from a template rather than holding as a
+        field (`status_pk` = `STATUS#{status}`): the generated create() does not write them."""
+        out = []
+        for index in table.indexes:
+            keys = self.keys_for(index.name)
+            if keys is None:
+                continue
+            for part, attrs, templates in (
+                ('pk', index.partition_key, keys.partition),
+                ('sk', index.sort_key, keys.sort),
+            ):
+                for i, attr in enumerate(attrs):
+                    if self.field(attr.name) is None and i < len(templates):
+                        out.append(
+                            BuiltKey(
+                                index=index.name,
+                                part=part,
+                                attribute=attr,
+                                position=i,
+                                of=len(attrs),
+                                template=templates[i],
+                            )
+                        )
+        return out
+
+    def unwritten_keys(self, table: Table) -> list[BuiltKey]:
+        """Built keys that nothing the entity dumps carries (no computed field of that name)."""
+        return [k for k in self.built_keys(table) if k.attribute.name not in self.computed]
+
+
+class BuiltKey(Frozen):
+    """One GSI key attribute an entity builds from a template."""
+
+    index: str
+    part: Literal['pk', 'sk']
+    attribute: KeyAttribute
+    position: int  # in a multi-attribute key; the generator's builders return a tuple then
+    of: int
+    template: KeyTemplate
 
 
 class Parameter(Frozen):

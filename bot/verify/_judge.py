@@ -236,21 +236,21 @@ def _partial_read(pattern: AccessPattern, calls: list[Call]) -> str | None:
 def _unwritten_index_keys(dal: Dal, pattern: AccessPattern) -> str | None:
     """Why an index read may find nothing although the script created items: its key
     attributes are built (`GSI1PK = 'EMAIL#…'`), not fields, and the generator's create()
-    writes only the fields and pk/sk. Only the bot's PutItem/BatchWriteItem write them."""
+    writes only the fields and pk/sk. Only the bot's PutItem/BatchWriteItem write them, unless
+    the entity carries them as computed fields (the index-key repair)."""
     entity = dal.entity(pattern.entity)
     table = dal.table(entity.table) if entity else None
-    index = table.index(pattern.index_name) if table and pattern.index_name else None
-    if index is None:
+    if table is None or not pattern.index_name:
         return None
     built = [
-        a.name for a in (*index.partition_key, *index.sort_key) if entity.field(a.name) is None
+        k.attribute.name for k in entity.unwritten_keys(table) if k.index == pattern.index_name
     ]
     if not built:
         return None
     return (
-        f'{", ".join(built)} of {index.name} are built keys, and the generated create() '
+        f'{", ".join(built)} of {pattern.index_name} are built keys, and the generated create() '
         f'does not write them: only items written by a PutItem or BatchWriteItem pattern of '
-        f'{entity.name} are in the index'
+        f'{entity.name} are in the index (the index-key repair, on by default, adds them)'
     )
 
 

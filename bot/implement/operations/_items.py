@@ -34,36 +34,26 @@ def item_statements(
     if table.sort_key is not None and entity.sk is not None:
         sk_name = 'self.skey_name' if in_repository else literal(table.sort_key.name)
         body += statements(f'{item}[{sk_name}] = {{v}}', v=f'{var}.sk()')
-    for index in table.indexes:
-        keys = entity.keys_for(index.name)
-        if keys is None:
-            continue
-        for part, attrs, templates in (
-            ('pk', index.partition_key, keys.partition),
-            ('sk', index.sort_key, keys.sort),
-        ):
-            for i, attr in enumerate(attrs):
-                if entity.field(attr.name) is not None or i >= len(templates):
-                    continue  # a plain field: model_dump already wrote it
-                value = gsi_key(
-                    stub.dal,
-                    entity,
-                    part,
-                    index.name,
-                    var=var,
-                    position=None if len(attrs) == 1 else i,
-                )
-                assign = f'{item}[{literal(attr.name)}] = {{v}}'
-                optional = [
-                    f
-                    for f in templates[i].fields
-                    if (field := entity.field(f)) is not None and not field.required
-                ]
-                if optional:
-                    # A sparse index: without the field the item stays out of it (no 'X#None').
-                    cond = ' and '.join(f'{var}.{f} is not None' for f in optional)
-                    assign = f'if {cond}:\n    {assign}'
-                body += statements(assign, v=value)
+    for key in entity.unwritten_keys(table):  # a computed field: model_dump wrote it
+        value = gsi_key(
+            stub.dal,
+            entity,
+            key.part,
+            key.index,
+            var=var,
+            position=None if key.of == 1 else key.position,
+        )
+        assign = f'{item}[{literal(key.attribute.name)}] = {{v}}'
+        optional = [
+            f
+            for f in key.template.fields
+            if (field := entity.field(f)) is not None and not field.required
+        ]
+        if optional:
+            # A sparse index: without the field the item stays out of it (no 'X#None').
+            cond = ' and '.join(f'{var}.{f} is not None' for f in optional)
+            assign = f'if {cond}:\n    {assign}'
+        body += statements(assign, v=value)
     return body
 
 
