@@ -164,6 +164,7 @@ def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[
             out.append(f'- … and {len(rows) - 20} more (see the JSON report)')
         out.append('')
     out += _not_pushed_section(outcome, compact)
+    out += _index_keys_section(outcome)
     left = outcome.implement.left if outcome.implement else []
     if left:
         out += [f'**Stubs left** ({len(left)}) — not implemented, never guessed:', '']
@@ -217,6 +218,42 @@ def _not_pushed_section(outcome: DalOutcome, compact: bool) -> list[str]:
                 '</details>',
                 '',
             ]
+    return out
+
+
+def _index_keys_section(outcome: DalOutcome) -> list[str]:
+    """What the index-key repair added, and the patterns reading those indexes now ok."""
+    added = outcome.implement.index_keys if outcome.implement else []
+    if not added:
+        return []
+    keys = ', '.join(
+        f'{code_span(f"{a.entity}.{a.attribute}")} = {code_span(a.template)} ({escape_cell(a.index)})'
+        for a in added
+    )
+    out = [
+        '**Index keys repaired** (`entities.py`, its own commit): the generated `create()` and '
+        '`update()` write `model_dump()` plus pk/sk only, so the items they write were never in '
+        f'these indexes. Added as computed fields, written with every item: {keys}.',
+        '',
+    ]
+    readers = sorted({i for a in added for i in a.patterns})
+    verdicts = {p.id: p.status for p in outcome.verify.patterns} if outcome.verify else {}
+    now_ok = [f'#{i}' for i in readers if verdicts.get(i) == 'ok']
+    not_ok = [f'#{i} {verdicts[i]}' for i in readers if verdicts.get(i, 'ok') != 'ok']
+    writers = sorted({i for a in added for i in a.writers})
+    if now_ok and not writers:
+        # create() and update() were the only writes: the reads could not find anything.
+        out += [f'Patterns reading these indexes, turned from empty to ok: {", ".join(now_ok)}.']
+    elif now_ok:
+        before = ', '.join(f'#{i}' for i in writers)
+        out += [
+            f'Patterns reading these indexes, ok: {", ".join(now_ok)} (before the repair they '
+            f'found only items written by pattern {before}).'
+        ]
+    if not_ok:
+        out += [f'Reading them but still not ok (see below): {", ".join(not_ok)}.']
+    if now_ok or not_ok:
+        out.append('')
     return out
 
 

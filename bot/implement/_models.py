@@ -60,6 +60,8 @@ class IndexKeyAdded(BaseModel):
     part: str  # 'pk' or 'sk'
     template: str  # e.g. STATUS#{status}
     line: int  # of the new member in entities.py
+    patterns: list[int] = []  # the access patterns that read this index of this entity
+    writers: list[int] = []  # patterns that wrote the key themselves (PutItem, BatchWriteItem)
 
 
 class ImplementResult(BaseModel):

@@ -35,6 +35,8 @@ COMMENT = (
 # Pydantic refuses input named like a computed field under extra='forbid'.
 _FORBID = re.compile(r"""extra\s*=\s*['"]forbid['"]""")
 _PART = {'pk': 'partition', 'sk': 'sort'}
+# The bot's templates for these write every key an item needs (operations/_items.py).
+_FULL_WRITES = ('PutItem', 'BatchWriteItem', 'TransactWrite')
 
 
 def _member(dal: Dal, entity: Entity, key: BuiltKey) -> str:
@@ -131,6 +133,20 @@ def repair_index_keys(dal: Dal, text: str) -> tuple[str, list[IndexKeyAdded], li
                     part=k.part,
                     template=k.template.text,
                     line=at + shift + def_line + 1,
+                    patterns=[
+                        p.id
+                        for p in dal.patterns
+                        if p.entity == e.name and p.index_name == k.index
+                    ],
+                    writers=[
+                        p.id
+                        for p in dal.patterns
+                        if p.operation in _FULL_WRITES
+                        and (
+                            p.entity == e.name
+                            or any(i.entity == e.name for i in p.transaction_items)
+                        )
+                    ],
                 )
             )
         shift += len(block_lines)
