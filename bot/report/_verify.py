@@ -122,19 +122,32 @@ def _index(p) -> str:
 
 
 def markdown_table(result: VerifyResult) -> str:
-    """The per-pattern table, every cell escaped."""
+    """The per-pattern table, every cell escaped. A cause several rows share (why they are
+    empty) is written once, as a numbered note under the table, and the rows point to it."""
+    notes: dict[str, list[int]] = {}
+    for p in result.patterns:
+        if p.cause:
+            notes.setdefault(p.cause, []).append(p.id)
+    number = {cause: i for i, cause in enumerate(notes, start=1)}
     rows = [
         '| # | Method | Operation | Index | Status | Cost | Message |',
         '|---:|---|---|---|---|---|---|',
     ]
     for p in result.patterns:
         method = code_span(f'{p.owner}.{p.method}')
+        message = escape_cell(p.message)
+        if p.cause:
+            head = p.message.removesuffix(f' — {p.cause}')
+            message = f'{escape_cell(head)} <sup>{number[p.cause]}</sup>'
         rows.append(
             f'| {p.id} | {method} | {escape_cell(p.operation or "")} '
             f'| {escape_cell(_index(p))} '
             f'| {status_emoji(p.status)} {p.status} | {escape_cell(cost_cell(p))} '
-            f'| {escape_cell(p.message)} |'
+            f'| {message} |'
         )
+    for cause, ids in notes.items():
+        which = ', '.join(f'&#35;{i}' for i in ids)
+        rows += ['', f'<sup>{number[cause]}</sup> {which}: {escape_cell(cause, 1000)}']
     return '\n'.join(rows)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.model import AccessPattern, Dal, Table
+from bot.verify._causes import empty_cause
 from bot.verify._models import CrudError, PatternResult
 from bot.verify.cost import pattern_cost
 
@@ -233,27 +234,6 @@ def _partial_read(pattern: AccessPattern, calls: list[Call]) -> str | None:
     return f'returned {max(found)} of the {gets} items it reads'
 
 
-def _unwritten_index_keys(dal: Dal, pattern: AccessPattern) -> str | None:
-    """Why an index read may find nothing although the script created items: its key
-    attributes are built (`GSI1PK = 'EMAIL#…'`), not fields, and the generator's create()
-    writes only the fields and pk/sk. Only the bot's PutItem/BatchWriteItem write them, unless
-    the entity carries them as computed fields (the index-key repair)."""
-    entity = dal.entity(pattern.entity)
-    table = dal.table(entity.table) if entity else None
-    if table is None or not pattern.index_name:
-        return None
-    built = [
-        k.attribute.name for k in entity.unwritten_keys(table) if k.index == pattern.index_name
-    ]
-    if not built:
-        return None
-    return (
-        f'{", ".join(built)} of {pattern.index_name} are built keys, and the generated create() '
-        f'does not write them: only items written by a PutItem or BatchWriteItem pattern of '
-        f'{entity.name} are in the index (the index-key repair, on by default, adds them)'
-    )
-
-
 def judge(
     dal: Dal,
     trace: Trace,
@@ -318,8 +298,9 @@ def judge(
         )
         if status == 'ok' and (partial := _partial_read(p, judged)):
             status, message = 'empty', partial
-        if status == 'empty' and (hint := _unwritten_index_keys(dal, p)):
-            message += f' — {hint}'
+        cause = empty_cause(dal, p, source) if status == 'empty' else None
+        if cause:
+            message += f' — {cause}'
         spent = pattern_cost([r for c in judged for r in c.requests], tables) if judged else None
         results.append(
             PatternResult(
@@ -331,6 +312,7 @@ def judge(
                 index_name=p.index_name,
                 status=status,
                 message=_clip(message),
+                cause=cause or '',
                 seconds=round(sum(c.seconds for c in judged), 4),
                 calls=len(judged),
                 evidence=evidence,

@@ -37,6 +37,8 @@ class PatternResult(BaseModel):
     # The exception the method's own body raised (`Type: message`); None when it did not
     # raise (returned, timed out, a call-site TypeError, an error printed after it returned).
     raised: str | None = None
+    # Why it is empty, when known (also the end of `message`); the markdown groups equal ones.
+    cause: str = ''
 
     @property
     def ok(self) -> bool:

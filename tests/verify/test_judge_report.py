@@ -178,6 +178,7 @@ def test_json_schema_is_stable():
         'items_returned',
         'flags',
         'raised',
+        'cause',
     ]
     many = json.loads(to_json([_result(), _result()], include_output=False))
     assert many['ok'] is False and len(many['dals']) == 2 and 'stdout' not in many['dals'][0]
@@ -228,7 +229,7 @@ def test_an_empty_read_of_a_built_index_key_says_why():
     )
     results = {p.id: p for p in judge(dal, trace, parse_output(''), source)}
     assert results[3].status == 'empty'
-    assert 'status_pk of StatusIndex are built keys' in results[3].message
+    assert 'status_pk of StatusIndex is a built key' in results[3].message
     assert 'create()' in results[3].message
     assert results[5].status == 'empty' and 'built keys' not in results[5].message
 

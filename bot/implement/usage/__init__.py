@@ -7,11 +7,14 @@ find the data the script itself created.
   related entity from `created_entities` when the generated call leaves it out), and literal
   arguments that cannot hit the script's data (`""`, `"prefix_value"`, a date for a number)
   are replaced by values taken from the created entities (calls, values);
+- sample values that defeat a pattern's `attribute_not_exists` filter are left out of the
+  samples when nothing else needs them (samples);
 - destructive patterns (DeleteItem) run after the ones that read, and conditional-create
   transactions after the intermediate cleanup, as the generator's own comment intends (order).
 
-Only the two pattern sections are read and rewritten, as text located by `ast`; the CRUD
-half of the script and main() with its safety check are never touched. A rewritten section
+Only the two pattern sections are read and rewritten, as text located by `ast`; in the CRUD
+half only a sample's defeating keyword may go, and main() with its safety check is never
+touched. A rewritten section
 is formatted with the DAL's ruff.toml.
 """
 
@@ -24,6 +27,7 @@ from bot.implement._splice import method_span, methods, replace_lines
 from bot.implement.usage.calls import CallRepair
 from bot.implement.usage.legacy import uncomment_blocks
 from bot.implement.usage.order import ConditionalPuts, deletes_last
+from bot.implement.usage.samples import unset_defeating_samples
 from bot.model import Dal
 from bot.model._code import service_attributes
 from bot.pysource import Source
@@ -34,6 +38,8 @@ ADDITIONAL, CROSS_TABLE = '_test_additional_access_patterns', '_test_cross_table
 def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
     """The repaired text of usage_examples.py (given with `\n` line ends) and what was
     repaired; None when nothing needs to change."""
+    repairs: list[str] = []
+    original, text = text, unset_defeating_samples(dal, text, repairs)
     file = Source(text)
     sections = [
         (cls, name, method_span(file.lines, fn))
@@ -41,7 +47,6 @@ def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
         if name in (ADDITIONAL, CROSS_TABLE)
     ]
     attrs = service_attributes(text)
-    repairs: list[str] = []
 
     # Each section is edited alone, as the one method of a class of its class's name.
     def wrapped(cls: str, code: str) -> Source:
@@ -68,7 +73,7 @@ def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
 
     changed = [(cls, span, new[name]) for cls, name, span in sections if new[name] != codes[name]]
     if not changed:
-        return None
+        return (text, repairs) if text != original else None
     formatted = format_methods([(cls, code) for cls, _, code in changed], dal.path)
     edits = [(span, code) for (_, span, _), code in zip(changed, formatted, strict=True)]
     return replace_lines(text, edits), repairs
