@@ -29,6 +29,7 @@ EXPECTED_INPUTS = {
     'commit-author': 'dal-bot <dal-bot@users.noreply.github.com>',
     'chunk-size': '4',
     'dry-run': 'false',
+    'fix-index-keys': 'true',
 }
 EXPECTED_OUTPUTS = {'dals', 'implemented', 'patterns-ok', 'patterns-failed', 'report', 'matrix'}
 

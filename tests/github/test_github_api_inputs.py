@@ -62,6 +62,7 @@ def test_unknown_mode_for_event():
         ('FAIL-ON-ERROR', 'maybe', "input `fail-on-error`.*'true' or 'false'"),
         ('COMMENT-WHEN-CLEAN', 'sometimes', 'input `comment-when-clean`'),
         ('COMMIT', 'nah', 'input `commit`'),
+        ('FIX-INDEX-KEYS', 'sometimes', "input `fix-index-keys`.*'true' or 'false'"),
         ('COMMIT-AUTHOR', 'just a name', 'input `commit-author`'),
         ('DYNAMODB-ENDPOINT', 'dynamodb-local:8000', 'input `dynamodb-endpoint`'),
     ],
@@ -87,6 +88,8 @@ def test_inputs_defaults_and_values():
     )
     assert i.github_token == 'in' and i.chunk_size == 3 and i.commit is False
     assert i.commit_author == ('Bot', 'bot@example.com')
+    assert i.fix_index_keys is True
+    assert read_inputs({'INPUT_FIX-INDEX-KEYS': 'false'}).fix_index_keys is False
 
 
 def test_input_error_exits_2(tmp_path, monkeypatch, capsys):
