@@ -20,6 +20,7 @@ import libcst as cst
 
 from bot.commit import chunks, commit_files, open_repo
 from bot.files import compile_check, read_source, write_atomic
+from bot.implement import index_keys
 from bot.implement._context import Rendered, Stub, Unmappable
 from bot.implement._format import BODY_INDENT, format_bodies
 from bot.implement._models import (
@@ -31,7 +32,6 @@ from bot.implement._models import (
 )
 from bot.implement._names import undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
-from bot.implement.index_keys import repair_index_keys
 from bot.implement.operations import TEMPLATES
 from bot.implement.usage import repair_usage
 from bot.model import Dal, Method, load_dal
@@ -212,11 +212,11 @@ def _repair_index_keys(
     result: ImplementResult,
 ) -> bool:
     """The index-key repair, written (and committed on its own); whether entities.py changed."""
-    path = dal.path / 'entities.py'
+    path = dal.path / index_keys.FILE
     if not path.is_file():
         return False
     text, newline = read_source(path)
-    repaired = repair_index_keys(dal, text)
+    repaired = index_keys.repair_index_keys(dal, text)
     if repaired is None:
         return False
     new, result.index_keys, result.index_keys_left = repaired
@@ -224,7 +224,7 @@ def _repair_index_keys(
         return False
     compile_check(path, new)
     write_atomic(path, new, newline=newline)
-    result.files_written.append('entities.py')
+    result.files_written.append(index_keys.FILE)
     if repo is not None:
         info = commit_files(repo, [path], index_keys_message(dal.path, root, result), author)
         if info:

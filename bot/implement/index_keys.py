@@ -133,20 +133,8 @@ def repair_index_keys(dal: Dal, text: str) -> tuple[str, list[IndexKeyAdded], li
                     part=k.part,
                     template=k.template.text,
                     line=at + shift + def_line + 1,
-                    patterns=[
-                        p.id
-                        for p in dal.patterns
-                        if p.entity == e.name and p.index_name == k.index
-                    ],
-                    writers=[
-                        p.id
-                        for p in dal.patterns
-                        if p.operation in _FULL_WRITES
-                        and (
-                            p.entity == e.name
-                            or any(i.entity == e.name for i in p.transaction_items)
-                        )
-                    ],
+                    patterns=_readers(dal, e, k),
+                    writers=_writers(dal, e),
                 )
             )
         shift += len(block_lines)
@@ -158,6 +146,20 @@ def repair_index_keys(dal: Dal, text: str) -> tuple[str, list[IndexKeyAdded], li
     new = add_imports(new, imports)
     moved = len(split_lines(new)) - before  # imports added above every class
     return new, [a.model_copy(update={'line': a.line + moved}) for a in out], left
+
+
+def _readers(dal: Dal, entity: Entity, key: BuiltKey) -> list[int]:
+    return [p.id for p in dal.patterns if p.entity == entity.name and p.index_name == key.index]
+
+
+def _writers(dal: Dal, entity: Entity) -> list[int]:
+    """Patterns whose own code writes the entity with every key (they needed no repair)."""
+    return [
+        p.id
+        for p in dal.patterns
+        if p.operation in _FULL_WRITES
+        and (p.entity == entity.name or any(i.entity == entity.name for i in p.transaction_items))
+    ]
 
 
 def _members(cls: ast.ClassDef) -> set[str]:

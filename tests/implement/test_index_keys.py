@@ -211,3 +211,17 @@ def test_user_analytics_verdicts_with_and_without_the_repair(tmp_path, fix, moto
             assert status[i].status == 'empty', status[i]
             assert 'the generated create() does not write them' in status[i].message
             assert status[i].cause and status[i].message.endswith(status[i].cause)
+
+
+def test_without_the_generators_builders_the_value_comes_from_the_template(tmp_path):
+    """A DAL whose entity has no instance builder (hand-trimmed, or another generation): the
+    key is written from the template the model read from the schema."""
+    dal = copy_fixture('synthetic_gsi', tmp_path)
+    entities = dal / 'entities.py'
+    text = entities.read_text()
+    start = text.index('    def build_gsi_pk_status_index(self)')
+    end = text.index('    def build_gsi_sk_status_index(self)')
+    entities.write_text(text[:start] + text[end:])
+    result = implement_dal(dal)
+    assert [a.attribute for a in result.index_keys] == ['status_pk']
+    assert "        return f'STATUS#{self.status}'\n" in entities.read_text()
