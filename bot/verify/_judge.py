@@ -46,6 +46,7 @@ class Call:
     caller_line: int = 0
     caller_function: str = ''
     args: str = ''
+    kwargs: str = ''
     outcome: str = 'running'  # ok | empty | error | running
     error_type: str = ''
     error: str = ''
@@ -88,6 +89,7 @@ def parse_trace(text: str) -> Trace:
                 caller_line=record.get('caller_line', 0),
                 caller_function=record.get('caller_function', ''),
                 args=record.get('args', ''),
+                kwargs=record.get('kwargs', ''),
             )
             by_seq[call.seq] = call
             trace.calls.append(call)
@@ -298,7 +300,8 @@ def judge(
         )
         if status == 'ok' and (partial := _partial_read(p, judged)):
             status, message = 'empty', partial
-        cause = empty_cause(dal, p, source) if status == 'empty' else None
+        kwargs = judged[-1].kwargs if judged else ''
+        cause = empty_cause(dal, p, source, kwargs) if status == 'empty' else None
         if cause:
             message += f' — {cause}'
         spent = pattern_cost([r for c in judged for r in c.requests], tables) if judged else None

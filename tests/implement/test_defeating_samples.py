@@ -51,12 +51,13 @@ def test_kept_when_the_script_needs_it_and_the_verdict_names_clause_and_value(
     line = next(
         i
         for i, row in enumerate(usage.read_text().splitlines(), start=1)
-        if row.strip() == 'sample_user = User(' and i > 60
+        if row.strip() == "refreshed_entity.churned_at = '2024-07-01'"
     )
     assert verdict.status == 'empty'
+    # The value the item has when the pattern runs: the CRUD update's, not the sample's.
     assert verdict.cause == (
         "filter attribute_not_exists(churned_at) excludes the script's item: "
-        f"churned_at='sample_churned_at' (usage_examples.py:{line})"
+        f"churned_at='2024-07-01' (usage_examples.py:{line})"
     )
     assert verdict.message == f'returned ([], None) — {verdict.cause}'
 

@@ -234,6 +234,35 @@ def test_an_empty_read_of_a_built_index_key_says_why():
     assert results[5].status == 'empty' and 'built keys' not in results[5].message
 
 
+def test_an_empty_scan_names_the_filter_clauses_the_scripts_item_fails():
+    """Scan #8 filters `updated_at < :cutoff AND status <> :closed_status`; called with the
+    values of the script's own ticket, both clauses exclude it, and the cause says so."""
+    dal = load_dal(FIXTURES / 'synthetic_gsi' / 'generated_dal')
+    source = (
+        'class UsageExamples:\n'
+        '    def run_examples(self):\n'
+        '        sample_ticket = Ticket(\n'
+        "            ticket_id='t1', status='OPEN', priority=2, updated_at='2024-04-03'\n"
+        '        )\n'
+        '        created = self.ticket_repo.create_ticket(sample_ticket)\n'
+        '    def _test_additional_access_patterns(self, created_entities):\n'
+        '        # Access Pattern #8: Stale\n'
+        '        result = self.ticket_repo.scan_stale_tickets(cutoff=c, closed_status=s)\n'
+    )
+    call = _call(1, 'scan_stale_tickets', 9, owner='TicketRepository')
+    call['kwargs'] = repr({'cutoff': '2024-01-01', 'closed_status': 'OPEN'})
+    trace = parse_trace(
+        _trace(call, {'event': 'return', 'seq': 1, 'empty': True, 'result': '([], None)'})
+    )
+    result = {p.id: p for p in judge(dal, trace, parse_output(''), source)}[8]
+    assert result.status == 'empty'
+    assert result.cause == (
+        "filter updated_at < :cutoff excludes the script's item: updated_at='2024-04-03', "
+        "cutoff='2024-01-01'; status <> :closed_status excludes the script's item: "
+        "status='OPEN', closed_status='OPEN' (usage_examples.py:3)"
+    )
+
+
 def test_a_transaction_read_that_finds_fewer_items_than_it_reads_is_not_ok():
     dal = load_dal(FIXTURES / 'ecommerce' / 'generated_dal')
     source = (
