@@ -238,14 +238,15 @@ def _index_keys_section(outcome: DalOutcome) -> list[str]:
     ]
     readers = sorted({i for a in added for i in a.patterns})
     verdicts = {p.id: p.status for p in outcome.verify.patterns} if outcome.verify else {}
-    now_ok = [f'#{i}' for i in readers if verdicts.get(i) == 'ok']
-    not_ok = [f'#{i} {verdicts[i]}' for i in readers if verdicts.get(i, 'ok') != 'ok']
+    # `&#35;`: a bare `#2` would link issue 2.
+    now_ok = [f'&#35;{i}' for i in readers if verdicts.get(i) == 'ok']
+    not_ok = [f'&#35;{i} {verdicts[i]}' for i in readers if verdicts.get(i, 'ok') != 'ok']
     writers = sorted({i for a in added for i in a.writers})
     if now_ok and not writers:
         # create() and update() were the only writes: the reads could not find anything.
         out += [f'Patterns reading these indexes, turned from empty to ok: {", ".join(now_ok)}.']
     elif now_ok:
-        before = ', '.join(f'#{i}' for i in writers)
+        before = ', '.join(f'&#35;{i}' for i in writers)
         out += [
             f'Patterns reading these indexes, ok: {", ".join(now_ok)} (before the repair they '
             f'found only items written by pattern {before}).'

@@ -32,10 +32,10 @@ def unwritten_index_keys(dal: Dal, pattern: AccessPattern) -> str | None:
     ]
     if not built:
         return None
-    are = 'are built keys' if len(built) > 1 else 'is a built key'
+    are, them = ('are built keys', 'them') if len(built) > 1 else ('is a built key', 'it')
     return (
         f'{", ".join(built)} of {pattern.index_name} {are}, and the generated create() '
-        f'does not write them: only items written by a PutItem or BatchWriteItem pattern of '
+        f'does not write {them}: only items written by a PutItem or BatchWriteItem pattern of '
         f'{entity.name} are in the index (the index-key repair, on by default, adds them)'
     )
 

@@ -31,7 +31,8 @@ def test_repair_commit_and_comment(tmp_path, gh):
     body = gh.comments(7)[0]['body']
     assert '**Index keys repaired**' in body
     assert '`User.status_pk` = `STATUS#{status}` (StatusIndex)' in body
-    assert 'turned from empty to ok: #2, #3, #4, #5, #6, #7, #8, #9, #10, #11, #12.' in body
+    ids = ', '.join(f'&#35;{i}' for i in range(2, 13))
+    assert f'turned from empty to ok: {ids}.' in body
     report = run.report()['dals'][0]
     assert len(report['implement']['index_keys']) == 9
     assert report['verify']['counts']['ok'] == 12
@@ -46,4 +47,5 @@ def test_turned_off_keeps_the_explanation(tmp_path, gh):
     body = gh.comments(7)[0]['body']
     assert 'Index keys repaired' not in body
     assert 'the generated create() does not write them' in body
+    assert body.count('StatusIndex are built keys') == 1  # one note for #2, #3 and #12
     assert run.outputs['patterns-failed'] == '11'
