@@ -34,6 +34,7 @@ _OPERATION_FAILED = re.compile(r'❌\s*Operation failed:\s?(.*)$')
 _CRUD_FAILED = re.compile(r'❌\s*(?:Failed to|Could not) (.+?)(?::\s(.*))?$')
 _TRACEBACK = 'Traceback (most recent call last):'
 _MESSAGE_LIMIT = 500
+STILL_A_STUB = 'the method is still a stub'
 
 
 @dataclass
@@ -207,8 +208,7 @@ def _from_calls(
         and all(c.result == 'None' for c in calls)
     ):
         return 'ok', f'{operation} completed (returns None)'
-    stub = ' (the method is still a stub)' if is_stub else ''
-    return 'empty', f'returned {calls[-1].result}{stub}'
+    return 'empty', f'returned {calls[-1].result}'
 
 
 def _commented_out(pattern: AccessPattern, source: str, sections: list[int | None]) -> bool:
@@ -301,7 +301,11 @@ def judge(
         if status == 'ok' and (partial := _partial_read(p, judged)):
             status, message = 'empty', partial
         kwargs = judged[-1].kwargs if judged else ''
-        cause = empty_cause(dal, p, source, kwargs) if status == 'empty' else None
+        cause = None
+        if status == 'empty':
+            # A stub's body is `pass`: it returns None and nothing else.
+            stubbed = is_stub and judged and all(c.result == 'None' for c in judged)
+            cause = STILL_A_STUB if stubbed else empty_cause(dal, p, source, kwargs)
         if cause:
             message += f' — {cause}'
         spent = pattern_cost([r for c in judged for r in c.requests], tables) if judged else None

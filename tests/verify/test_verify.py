@@ -72,7 +72,8 @@ def test_stub_left_in_place_is_empty(tmp_path, moto_server):
     assert got.pop(1) == 'empty'
     assert set(got.values()) == {'ok'}
     assert 'returned None' in result.patterns[0].message
-    assert 'still a stub' in result.patterns[0].message
+    assert result.patterns[0].message == 'returned None — the method is still a stub'
+    assert result.patterns[0].cause == 'the method is still a stub'
     assert result.exit_code == 1
 
 
