@@ -18,6 +18,8 @@ def test_every_pattern_is_ok_after_implement(name, implemented, dynamodb_client)
     # Only the stubs the bot rightly refused are left; they are judged empty, not ok.
     assert set(not_ok) == set(EXPECTED_LEFT.get(name, {})), not_ok
     assert all(status == 'empty' for status, _ in not_ok.values())
+    # No unexplained empty: each says why (here: the stubs the bot rightly left).
+    assert all(p.cause for p in result.patterns if p.status == 'empty'), not_ok
     assert result.crash is None and not result.timed_out
     assert len(result.patterns) == len(load_dal(dal_dir).patterns)
     # Every pattern that ran is priced by the sizing rules: a read costs at least half a read
