@@ -84,7 +84,6 @@ def repair_index_keys(dal: Dal, text: str) -> tuple[str, list[IndexKeyAdded], li
         missing = entity.unwritten_keys(table) if table and cls else []
         if not missing:
             continue
-        members = _members(cls)
         mine = []
         for key in missing:
             name = key.attribute.name
@@ -96,7 +95,7 @@ def repair_index_keys(dal: Dal, text: str) -> tuple[str, list[IndexKeyAdded], li
                 )
             elif not name.isidentifier() or name.startswith('_'):
                 left.append(f'{where}: not a name a computed field can have')
-            elif name in members:
+            elif dal.member(entity.name, name) is not None:  # inherited names count too
                 left.append(f'{where}: the class already defines {name!r} (not written)')
             elif any(entity.field(f) is None for f in key.template.fields):
                 left.append(f'{where}: its template {key.template.text!r} names a non-field')
@@ -160,18 +159,6 @@ def _writers(dal: Dal, entity: Entity) -> list[int]:
         if p.operation in _FULL_WRITES
         and (p.entity == entity.name or any(i.entity == entity.name for i in p.transaction_items))
     ]
-
-
-def _members(cls: ast.ClassDef) -> set[str]:
-    """Names the class body defines: fields, methods, properties, nested classes."""
-    names = set()
-    for s in cls.body:
-        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(s.name)
-        for t in [*getattr(s, 'targets', []), getattr(s, 'target', None)]:
-            if isinstance(t, ast.Name):
-                names.add(t.id)
-    return names
 
 
 def _class_end(file: Source, cls: ast.ClassDef) -> int:
