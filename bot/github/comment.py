@@ -236,24 +236,31 @@ def _index_keys_section(outcome: DalOutcome) -> list[str]:
         f'these indexes. Added as computed fields, written with every item: {keys}.',
         '',
     ]
-    readers = sorted({i for a in added for i in a.patterns})
     verdicts = {p.id: p.status for p in outcome.verify.patterns} if outcome.verify else {}
-    # `&#35;`: a bare `#2` would link issue 2.
-    now_ok = [f'&#35;{i}' for i in readers if verdicts.get(i) == 'ok']
-    not_ok = [f'&#35;{i} {verdicts[i]}' for i in readers if verdicts.get(i, 'ok') != 'ok']
-    writers = sorted({i for a in added for i in a.writers})
-    if now_ok and not writers:
-        # create() and update() were the only writes: the reads could not find anything.
-        out += [f'Patterns reading these indexes, turned from empty to ok: {", ".join(now_ok)}.']
-    elif now_ok:
-        before = ', '.join(f'&#35;{i}' for i in writers)
-        out += [
-            f'Patterns reading these indexes, ok: {", ".join(now_ok)} (before the repair they '
-            f'found only items written by pattern {before}).'
-        ]
+    turned: set[int] = set()  # only create()/update() wrote the entity: the reads found nothing
+    helped: set[int] = set()  # a pattern of the bot's also wrote it: the reads found those items
+    writers: set[int] = set()
+    for a in added:
+        for i in a.patterns:
+            if verdicts.get(i) == 'ok':
+                (helped if a.writers else turned).add(i)
+                writers.update(a.writers if a.writers else ())
+    not_ok = sorted({i for a in added for i in a.patterns if verdicts.get(i, 'ok') != 'ok'})
+
+    def ids(numbers) -> str:
+        return ', '.join(f'&#35;{i}' for i in sorted(numbers))  # a bare `#2` links issue 2
+
+    if turned:
+        out.append(f'Patterns reading these indexes, turned from empty to ok: {ids(turned)}.')
+    if helped - turned:
+        out.append(
+            f'Patterns reading these indexes, ok: {ids(helped - turned)} (before the repair they '
+            f'found only items written by pattern {ids(writers)}).'
+        )
     if not_ok:
-        out += [f'Reading them but still not ok (see below): {", ".join(not_ok)}.']
-    if now_ok or not_ok:
+        rows = ', '.join(f'&#35;{i} {verdicts[i]}' for i in not_ok)
+        out.append(f'Reading them but still not ok (see below): {rows}.')
+    if turned or helped or not_ok:
         out.append('')
     return out
 

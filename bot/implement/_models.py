@@ -61,7 +61,7 @@ class IndexKeyAdded(BaseModel):
     template: str  # e.g. STATUS#{status}
     line: int  # of the new member in entities.py
     patterns: list[int] = []  # the access patterns that read this index of this entity
-    writers: list[int] = []  # patterns that wrote the key themselves (PutItem, BatchWriteItem)
+    writers: list[int] = []  # patterns whose own code may write the key (puts, updates)
 
 
 class ImplementResult(BaseModel):

@@ -35,8 +35,7 @@ COMMENT = (
 # Pydantic refuses input named like a computed field under extra='forbid'.
 _FORBID = re.compile(r"""extra\s*=\s*['"]forbid['"]""")
 _PART = {'pk': 'partition', 'sk': 'sort'}
-# The bot's templates for these write every key an item needs (operations/_items.py).
-_FULL_WRITES = ('PutItem', 'BatchWriteItem', 'TransactWrite')
+_WRITES = ('PutItem', 'UpdateItem', 'BatchWriteItem')
 
 
 def _member(dal: Dal, entity: Entity, key: BuiltKey) -> str:
@@ -152,12 +151,16 @@ def _readers(dal: Dal, entity: Entity, key: BuiltKey) -> list[int]:
 
 
 def _writers(dal: Dal, entity: Entity) -> list[int]:
-    """Patterns whose own code writes the entity with every key (they needed no repair)."""
+    """Patterns whose own code may write the entity's built keys (the bot's PutItem and
+    BatchWriteItem write them all, its updates those built from the fields they SET): with
+    the generated create() alone, an index read could find nothing before the repair."""
     return [
         p.id
         for p in dal.patterns
-        if p.operation in _FULL_WRITES
-        and (p.entity == entity.name or any(i.entity == entity.name for i in p.transaction_items))
+        if (p.operation in _WRITES and p.entity == entity.name)
+        or any(
+            i.entity == entity.name and i.action in ('Put', 'Update') for i in p.transaction_items
+        )
     ]
 
 

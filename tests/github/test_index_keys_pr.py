@@ -49,3 +49,51 @@ def test_turned_off_keeps_the_explanation(tmp_path, gh):
     assert 'the generated create() does not write them' in body
     assert body.count('StatusIndex are built keys') == 1  # one note for #2, #3 and #12
     assert run.outputs['patterns-failed'] == '11'
+
+
+def test_comment_claims_empty_before_only_where_create_was_the_only_writer():
+    from bot.github.comment import render
+    from bot.github.results import DalOutcome, RunReport
+    from bot.implement import ImplementResult
+    from bot.implement._models import IndexKeyAdded
+    from bot.verify import PatternResult, VerifyResult
+
+    def key(entity, attribute, readers, writers):
+        return IndexKeyAdded(
+            entity=entity,
+            attribute=attribute,
+            index='StatusIndex',
+            part='pk',
+            template='STATUS#{status}',
+            line=1,
+            patterns=readers,
+            writers=writers,
+        )
+
+    verdicts = {2: 'ok', 3: 'ok', 4: 'empty'}
+    outcome = DalOutcome(
+        dal='d',
+        implement=ImplementResult(
+            dal='d',
+            index_keys=[
+                key('Ride', 'status_pk', [2], [7]),
+                key('Ticket', 'status_pk', [3, 4], []),
+            ],
+        ),
+        verify=VerifyResult(
+            dal='d',
+            backend='b',
+            endpoint='e',
+            runner='python',
+            patterns=[
+                PatternResult(id=i, owner='R', method=f'm{i}', status=s)
+                for i, s in verdicts.items()
+            ],
+        ),
+    )
+    body = render(RunReport(mode='pr', repository='o/r', outcomes=[outcome]), env={})
+    assert 'turned from empty to ok: &#35;3.' in body
+    assert (
+        'ok: &#35;2 (before the repair they found only items written by pattern &#35;7).' in body
+    )
+    assert 'still not ok (see below): &#35;4 empty.' in body
