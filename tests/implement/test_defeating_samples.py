@@ -45,7 +45,8 @@ def test_kept_when_the_script_needs_it_and_the_verdict_names_clause_and_value(
     usage.write_text(text.replace(CRUD_UPDATE, "refreshed_entity.churned_at = '2024-07-01'"))
     result = implement_dal(dal_dir)
     assert any(
-        r.endswith("left as it is: the script's CRUD update sets it") for r in result.usage_repairs
+        r.endswith('left as it is: the script sets it (its CRUD update)')
+        for r in result.usage_repairs
     ), result.usage_repairs
     verdict = {p.id: p for p in verify_dal(load_dal(dal_dir), runner='python').patterns}[12]
     line = next(
@@ -90,3 +91,16 @@ def test_markdown_writes_a_shared_cause_once():
     assert '| returned (\\[\\], None) <sup>1</sup> |' in table
     assert '| returned None <sup>1</sup> |' in table
     assert table.endswith('<sup>1</sup> &#35;2, &#35;3: ' + cause.replace('_', '\\_'))
+
+
+def test_kept_when_a_call_reads_the_value():
+    dal = load_dal(ANALYTICS)
+    text = (ANALYTICS / 'usage_examples.py').read_text()
+    call = "get_users_on_plan(created_entities['User'].plan)"
+    assert call in text
+    text = text.replace(call, "get_users_on_plan(created_entities['User'].churned_at)")
+    new, repairs = repair_usage(dal, text)
+    assert new.count("churned_at='sample_churned_at'") == 2
+    assert any(
+        r.endswith('left as it is: the script reads it (an argument of a call)') for r in repairs
+    )

@@ -12,7 +12,6 @@ samples stay and the verdict names the clause and the value (bot/verify/_causes.
 from __future__ import annotations
 
 import ast
-import re
 
 from bot.model import AccessPattern, Dal, Entity, FilterCondition
 from bot.pysource import Source
@@ -22,7 +21,9 @@ def _conditions(pattern: AccessPattern) -> tuple[FilterCondition, ...]:
     return pattern.filter.conditions if pattern.filter else ()
 
 
-def _needed_elsewhere(dal: Dal, entity: Entity, field: str, text: str, pid: int) -> str | None:
+def _needed_elsewhere(
+    dal: Dal, entity: Entity, field: str, tree: ast.Module, pid: int
+) -> str | None:
     """Why `field` of `entity` must stay set in the script, or None."""
     templates = [entity.pk, entity.sk] + [
         t for k in entity.index_keys for t in (*k.partition, *k.sort)
@@ -38,10 +39,11 @@ def _needed_elsewhere(dal: Dal, entity: Entity, field: str, text: str, pid: int)
         for item in p.transaction_items:
             if item.entity == entity.name and item.condition and field in item.condition:
                 return f'pattern #{p.id} has a condition on it'
-    if re.search(rf"created_entities\[['\"]{entity.name}['\"]\]\.{field}\b", text):
-        return 'the script passes it to a call'
-    if re.search(rf'\brefreshed_entity\.{field}\s*=', text):
-        return "the script's CRUD update sets it"
+    attrs = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == field]
+    if any(isinstance(n.ctx, ast.Store) for n in attrs):
+        return 'the script sets it (its CRUD update)'
+    if attrs:
+        return 'the script reads it (an argument of a call)'
     return None
 
 
@@ -91,7 +93,7 @@ def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
             clause = f'filter attribute_not_exists({c.field})'
             value = src.segment(setting[0][1].value)
             why = 'a required field' if field.required else None
-            why = why or _needed_elsewhere(dal, entity, c.field, text, p.id)
+            why = why or _needed_elsewhere(dal, entity, c.field, src.tree, p.id)
             if why:
                 repairs.append(
                     f"#{p.id} {p.owner}.{p.method}: {clause} excludes the script's "
