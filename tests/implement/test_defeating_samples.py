@@ -104,3 +104,13 @@ def test_kept_when_a_call_reads_the_value():
     assert any(
         r.endswith('left as it is: the script reads it (an argument of a call)') for r in repairs
     )
+
+
+def test_two_keywords_of_one_call_go_cleanly():
+    from bot.implement.usage.samples import _unset
+
+    text = (
+        "u = User(\n    a=1,\n    b='x',\n    c='y',\n)\nv = User(b='x', c='y')\nw = User(c=1)\n"
+    )
+    out = _unset(text, {('User', 'b'), ('User', 'c')})
+    assert out == 'u = User(\n    a=1,\n)\nv = User()\nw = User()\n'

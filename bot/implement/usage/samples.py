@@ -55,8 +55,7 @@ def _without(src: Source, call: ast.Call, keyword: ast.keyword) -> tuple[int, in
         return src.span(keyword)[0], src.span(args[i + 1])[0], ''
     if i > 0:
         return src.span(args[i - 1])[1], src.span(keyword)[1], ''
-    start, end = src.span(call)
-    return src.span(call.func)[1] + 1, end - 1, ''  # the only argument: `User()`
+    return src.span(call.func)[1] + 1, src.span(call)[1] - 1, ''  # the only one: `User()`
 
 
 def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
@@ -68,7 +67,7 @@ def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
         for node in ast.walk(src.tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     ]
-    edits: dict[int, tuple[int, int, str]] = {}
+    unset: set[tuple[str, str]] = set()  # (entity, field)
     for p in sorted(dal.patterns, key=lambda p: p.id):
         entity = dal.entity(p.entity)
         if entity is None or p.operation not in ('Query', 'Scan'):
@@ -100,16 +99,33 @@ def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
                     f'{entity.name} ({c.field}={value}), left as it is: {why}'
                 )
                 continue
-            for call, k in setting:
-                edits[id(k)] = _without(src, call, k)
+            unset.add((entity.name, c.field))
             repairs.append(
                 f"#{p.id} {p.owner}.{p.method}: {clause}: the script's {entity.name} samples "
                 f'no longer set {c.field} (was {value})'
             )
-    out = text
-    for start, end, new in sorted(edits.values(), reverse=True):
-        out = out[:start] + new + out[end:]
-    return out
+    return _unset(text, unset)
+
+
+def _unset(text: str, unset: set[tuple[str, str]]) -> str:
+    """`text` without those keywords in the constructors of those entities: one at a time,
+    positions read again after each (two of one call would share a comma)."""
+    while True:
+        src = Source(text)
+        found = next(
+            (
+                (node, k)
+                for node in ast.walk(src.tree)
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                for k in node.keywords
+                if (node.func.id, k.arg) in unset
+            ),
+            None,
+        )
+        if found is None:
+            return text
+        start, end, new = _without(src, *found)
+        text = text[:start] + new + text[end:]
 
 
 __all__ = ['unset_defeating_samples']
