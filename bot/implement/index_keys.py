@@ -45,10 +45,14 @@ def _member(dal: Dal, entity: Entity, key: BuiltKey) -> str:
         f for f in key.template.fields if (fd := entity.field(f)) is not None and not fd.required
     ]
     doc = (
-        f'{key.index} {_PART[key.part]} key {key.template.text}'
-        + ('; None (not written) without ' + ', '.join(optional) if optional else '')
-        + '.'
-    )
+        (
+            f'{key.index} {_PART[key.part]} key {key.template.text}'
+            + ('; None (not written) without ' + ', '.join(optional) if optional else '')
+            + '.'
+        )
+        .replace('\\', '\\\\')
+        .replace('"""', "'''")
+    )  # a template is text: keep the docstring one
     lines = ['@computed_field', '@property', f'def {name}(self) -> {kind} | None:']
     lines.append(f'    """{doc}"""')
     if optional:
