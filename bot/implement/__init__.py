@@ -14,8 +14,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import git
 import libcst as cst
 
 from bot.commit import chunks, commit_files, open_repo
@@ -35,6 +35,9 @@ from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
 from bot.implement.usage import repair_usage
 from bot.model import Dal, Method, load_dal
+
+if TYPE_CHECKING:
+    import git  # only for annotations: without --commit gitpython is never imported
 
 __all__ = [
     'CommitInfo',
