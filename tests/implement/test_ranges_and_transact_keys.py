@@ -152,8 +152,8 @@ def test_open_ranges_return_only_the_entity_items_with_exact_bounds(orders):
     assert repo.last_order_before('c1', '2024-05-02').order_id == 'o1'
     assert repo.last_order_before('c1', '2024-05-01') is None
     # one key condition each (DynamoDB takes one on the sort key)
-    assert "between(f'ORDER#{after}', 'ORDER$')" in source
-    assert "between('ORDER#', f'ORDER#{until}')" in source
+    assert "between(f'ORDER#{after}$', 'ORDER$')" in source
+    assert "between('ORDER#', f'ORDER#{until}$')" in source
 
 
 def test_pages_of_one_never_walk_into_foreign_items(orders):

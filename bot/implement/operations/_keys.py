@@ -87,9 +87,11 @@ def sort_condition(
     """`Key(...).between(...)` etc. for the sort key, from the remaining parameters.
 
     Leading sort attributes (multi-attribute keys) are matched with equality, the last one
-    with the range condition. Without a range condition and parameters, a templated sort key
-    selects the entity's items in a shared partition (`begins_with` its constant prefix);
-    an open-ended range (`>`, `>=`, `<`, `<=`) on it stays inside that prefix too.
+    with the range condition. A bound is a value of the sort key's first templated field and
+    selects by that field's value, also when more of the key follows it. Without a range
+    condition and parameters, a templated sort key selects the entity's items in a shared
+    partition (`begins_with` its constant prefix); an open-ended range on it stays inside
+    that prefix too.
     """
     rc = stub.pattern.range_condition
     if not attrs:
@@ -123,35 +125,62 @@ def sort_condition(
         parts.append(f'Key({attr_source[i]}).eq({_sort_value(stub, attrs[i], t, params[i], out)})')
     i = eq_count
     t = templates[i] if i < len(templates) else None
-    values = [_sort_value(stub, attrs[i], t, p, out) for p in params[eq_count:]]
-    op = {
-        'begins_with': 'begins_with',
-        'between': 'between',
-        '>': 'gt',
-        '<': 'lt',
-        '>=': 'gte',
-        '<=': 'lte',
-    }[rc]
-    if rc == 'begins_with' and attrs[i].type == 'N':
-        raise Unmappable(f'begins_with on numeric sort key {attrs[i].name!r}')
-    prefix = t.literal_prefix if t is not None and t.fields and attrs[i].type == 'S' else ''
+    bounds = params[eq_count:]
+    values = [_sort_value(stub, attrs[i], t, p, out) for p in bounds]
+    if rc == 'begins_with':
+        if attrs[i].type == 'N':
+            raise Unmappable(f'begins_with on numeric sort key {attrs[i].name!r}')
+        parts.append(f'Key({attr_source[i]}).begins_with({values[0]})')
+        return SortCondition(' & '.join(parts))
+    string_key = t is not None and t.fields and attrs[i].type == 'S'
+    after = _after_field(t) if string_key and not any(_names_a_prefix(p) for p in bounds) else None
+    # Each end: (source, inclusive). With `after`, a bound is a value of the key's first
+    # field: `f'ORDER#{x}$'` is the first key past every `ORDER#{x}#...`, so it is where
+    # `> x` starts and where `<= x` ends.
+    past_x = (
+        [f'f{literal(t.literal_prefix + "{" + p + "}" + after)}' for p in bounds] if after else []
+    )
+    lo = hi = None
+    if rc == 'between':
+        lo, hi = (values[0], True), ((past_x[1], False) if after else (values[1], True))
+    elif rc in ('>', '>='):
+        lo = (past_x[0], True) if after and rc == '>' else (values[0], rc == '>=')
+    else:
+        hi = (past_x[0], False) if after and rc == '<=' else (values[0], rc == '<=')
+    prefix = t.literal_prefix if string_key else ''
     past = _past_prefix(prefix)
-    if rc in ('>', '>=', '<', '<=') and past is not None:
-        # Other entities may share the partition: bound the open end by the entity's prefix.
+    if past is not None:
+        # Other entities may share the partition: an open end stops at the entity's prefix.
+        lo = lo or (literal(prefix), True)
+        hi = hi or (literal(past), False)
+    if lo and hi:
         # One sort-key condition only, and between() includes both ends, so an excluded end
-        # (the bound itself for > and <, the first string past the prefix) is dropped from
-        # the page after the call.
-        (value,) = values
-        if rc in ('>', '>='):
-            lo, hi, drop = value, literal(past), [literal(past)]
-        else:
-            lo, hi, drop = literal(prefix), value, []
-        if rc in ('>', '<'):
-            drop.insert(0, value)
-        parts.append(f'Key({attr_source[i]}).between({lo}, {hi})')
-        return SortCondition(' & '.join(parts), attr_source[i], tuple(drop))
-    parts.append(f'Key({attr_source[i]}).{op}({", ".join(values)})')
+        # is dropped from each page after the call.
+        parts.append(f'Key({attr_source[i]}).between({lo[0]}, {hi[0]})')
+        drop = tuple(end for end, inclusive in (lo, hi) if not inclusive)
+        return SortCondition(' & '.join(parts), attr_source[i] if drop else None, drop)
+    (value, inclusive), op = (lo, 'gt') if lo else (hi, 'lt')
+    parts.append(f'Key({attr_source[i]}).{op}{"e" if inclusive else ""}({value})')
     return SortCondition(' & '.join(parts))
+
+
+def _names_a_prefix(param: str) -> bool:
+    """`like_prefix`, `start_comment_prefix`, `sort_key_prefix`: the caller passes a piece of
+    the key itself, so comparing strings is what the parameter means."""
+    return param == 'prefix' or param.endswith('_prefix')
+
+
+def _after_field(template: KeyTemplate) -> str | None:
+    """For a key whose first field is followed by more (`VISIT#{visit_date}#{visit_id}`): the
+    character just past the one that follows the field ('#' -> '$'); every key with that field
+    value sorts before `VISIT#{value}$`, every key with a greater value (not extending it with
+    a character below '#') after it. None when the field ends the key (plain comparison is
+    exact) or another field follows it directly (no separator to order by)."""
+    first = '{' + template.fields[0] + '}'
+    rest = template.text.split(first, 1)[1]
+    if not rest or rest[0] == '{':
+        return None
+    return _past_prefix(rest[0])
 
 
 class SortCondition(NamedTuple):
