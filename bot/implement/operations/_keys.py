@@ -133,7 +133,7 @@ def sort_condition(
         parts.append(f'Key({attr_source[i]}).begins_with({values[0]})')
         return SortCondition(' & '.join(parts))
     string_key = t is not None and t.fields and attrs[i].type == 'S'
-    after = _after_field(t) if string_key and not any(_names_a_prefix(p) for p in bounds) else None
+    after = _after_field(t) if string_key and not any(names_a_prefix(p) for p in bounds) else None
     # Each end: (source, inclusive). With `after`, a bound is a value of the key's first
     # field: `f'ORDER#{x}$'` is the first key past every `ORDER#{x}#...`, so it is where
     # `> x` starts and where `<= x` ends.
@@ -164,7 +164,7 @@ def sort_condition(
     return SortCondition(' & '.join(parts))
 
 
-def _names_a_prefix(param: str) -> bool:
+def names_a_prefix(param: str) -> bool:
     """`like_prefix`, `start_comment_prefix`, `sort_key_prefix`: the caller passes a piece of
     the key itself, so comparing strings is what the parameter means."""
     return param == 'prefix' or param.endswith('_prefix')

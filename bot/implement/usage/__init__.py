@@ -59,11 +59,12 @@ def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
     new = dict(codes)
     if ADDITIONAL in new:
         new[ADDITIONAL] = uncomment_blocks(new[ADDITIONAL], repairs)
-    calls = CallRepair(dal, attrs, repairs)
+    samples = _sample_constructors(file)
+    calls = CallRepair(dal, attrs, repairs, samples)
     for cls, name, _ in sections:
         new[name] = unwrapped(calls(wrapped(cls, new[name])))
     calls.report()
-    puts = ConditionalPuts(dal, attrs, _sample_constructors(file))
+    puts = ConditionalPuts(dal, attrs, samples)
     for cls, name, _ in sections:
         src = wrapped(cls, new[name])
         if name == ADDITIONAL:

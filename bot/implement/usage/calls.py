@@ -76,8 +76,15 @@ def _moved_bound(
 class CallRepair:
     """Rewrites the pattern calls of a section; `repairs` says what changed and why."""
 
-    def __init__(self, dal: Dal, attrs: dict[str, str], repairs: list[str]):
+    def __init__(
+        self,
+        dal: Dal,
+        attrs: dict[str, str],
+        repairs: list[str],
+        samples: dict[str, str] | None = None,
+    ):
         self.dal, self.attrs, self.repairs = dal, attrs, repairs
+        self.samples = samples or {}
         self.by_name: list[str] = []  # calls whose only change is naming their arguments
 
     def report(self) -> None:
@@ -110,7 +117,7 @@ class CallRepair:
             return None
         if pattern is None:
             return self._crud_key_call(src, call, owner, method)
-        values = ArgumentValues(self.dal, pattern, method)
+        values = ArgumentValues(self.dal, pattern, method, self.samples)
         order = [p.name for p in pattern.parameters] or [p.name for p in method.parameters]
         positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         given: dict[str, ast.expr] = dict(zip(order, positional, strict=False))

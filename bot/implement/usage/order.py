@@ -7,6 +7,7 @@ import ast
 import re
 
 from bot.implement._splice import edit
+from bot.implement.usage.values import sample_literal
 from bot.model import AccessPattern, Dal
 from bot.model._types import snake
 from bot.pysource import Source, header_end, split_lines
@@ -266,22 +267,13 @@ class ConditionalPuts:
             if key is None or not key.fields:
                 continue
             field = key.fields[-1]
-            sampled = self._sample_value(entity.name, field)
+            sampled = sample_literal(self.samples, entity.name, field)
             for kw in call.keywords:
                 fresh = _fresh(kw.value, sampled) if kw.arg == field else None
                 if fresh is not None:
                     edits.append((*src.span(kw.value), fresh))
                     renamed.append(f'{entity.name}.{field}')
         return renamed
-
-    def _sample_value(self, entity_name: str, field: str) -> object:
-        """The literal the CRUD section's sample gives `field`, if any."""
-        sample = self.samples.get(entity_name)
-        call = ast.parse(sample, mode='eval').body if sample else None
-        for kw in call.keywords if isinstance(call, ast.Call) else ():
-            if kw.arg == field and isinstance(kw.value, ast.Constant):
-                return kw.value.value
-        return None
 
     def _ensure_exists(self, entity_name: str) -> str | None:
         repo = self.dal.repository_for(entity_name)

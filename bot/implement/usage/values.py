@@ -3,10 +3,18 @@
 A parameter gets, in this order: the created entity of its type; a value that makes the
 pattern's filter pass for the created entity; a range bound that includes it; the field of that
 name (or the key field it aliases) of an entity the call passes or the pattern touches.
+
+Bounds are values a caller would pass (`bot.ranges`): an inclusive bound is the created
+entity's own field value; a strict one on a number is that value -1 / +1; a strict one on a
+string is the literal next to the value the CRUD section's sample gives the field (the day
+before a date, the second after a datetime), never the key's string tuned to the code.
 """
 
 from __future__ import annotations
 
+import ast
+
+from bot.implement.operations._keys import names_a_prefix
 from bot.model import (
     PAGINATION,
     AccessPattern,
@@ -17,13 +25,23 @@ from bot.model import (
     condition_names,
     parse_filter_text,
 )
+from bot.ranges import step
 
 
 class ArgumentValues:
     """Argument values taken from what the script created (`created_entities["X"]`)."""
 
-    def __init__(self, dal: Dal, pattern: AccessPattern, method: Method):
+    def __init__(
+        self,
+        dal: Dal,
+        pattern: AccessPattern,
+        method: Method,
+        samples: dict[str, str] | None = None,
+    ):
         self.dal, self.pattern, self.method = dal, pattern, method
+        # `sample_order = Order(...)` of the CRUD section, by entity: the literal values the
+        # script's data is made of, which tell a date from another string.
+        self.samples = samples or {}
         self.entity = dal.entity(pattern.entity)
         # Entities the same call already passes (`test_reservation`): their fields first.
         self.passed: dict[str, str] = {}
@@ -183,16 +201,30 @@ class ArgumentValues:
             return None
         field, kind, _ = sorts[attr]
         value = f'{self.created(self.entity)}.{field}'
-        numeric = kind == 'N'
-        if i < eq_count or rc in (None, '>=', 'begins_with') or (rc == '<=' and numeric):
+        f = self.entity.field(field)
+        numeric = kind == 'N' or (f is not None and f.numeric)
+        # A parameter naming a key prefix is compared as a string with the whole key: an
+        # inclusive upper end must pass what follows the field too.
+        upper = rc == '<' or (
+            names_a_prefix(name) and (rc == '<=' or rc == 'between' and i > eq_count)
+        )
+        if i < eq_count or rc in (None, 'begins_with') or not (upper or rc == '>'):
             result = value
-        elif rc == 'between':
-            result = value if i == eq_count or numeric else f'{value} + "~"'
-        elif rc == '>':
-            result = f'{value} - 1' if numeric else f'{value}[:-1]'
-        else:  # '<' and string '<='
-            result = f'{value} + 1' if numeric and rc == '<' else f'{value} + "~"'
-        return self._as_declared(name, result, numeric)
+        elif numeric:
+            result = f'{value} + 1' if upper else f'{value} - 1'
+        else:
+            result = self._next_to(self.entity, field, value, +1 if upper else -1)
+        return self._as_declared(name, result, kind == 'N')
+
+    def _next_to(self, e: Entity, field: str, value: str, direction: int) -> str:
+        """Source of the value just above (+1) or below (-1) created `e`'s `field`: a literal
+        next to the sample's value; without a sample, the last character moved by one."""
+        sampled = sample_literal(self.samples, e.name, field)
+        near = step(sampled, direction) if isinstance(sampled, str) else None
+        if near is not None:
+            return repr(near)
+        sign = '+' if direction > 0 else '-'
+        return f'{value}[:-1] + chr(ord({value}[-1]) {sign} 1)'
 
     def _as_declared(self, name: str, value: str, numeric: bool) -> str:
         p = self.method.parameter(name)
@@ -239,11 +271,22 @@ class ArgumentValues:
             return (
                 self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '-other'"
             )
-        if c.operator == '>':
-            return self._as_declared(name, f'{value} - 1', True) if numeric else f'{value}[:-1]'
-        if c.operator == '<':
-            return self._as_declared(name, f'{value} + 1', True) if numeric else f"{value} + '~'"
+        if c.operator in ('>', '<'):
+            direction = +1 if c.operator == '<' else -1
+            if numeric:
+                return self._as_declared(name, f'{value} {"+" if direction > 0 else "-"} 1', True)
+            return self._next_to(e, c.field, value, direction)
         return None
+
+
+def sample_literal(samples: dict[str, str], entity_name: str, field: str) -> object:
+    """The literal the CRUD section's sample (`Order(...)` source) gives `field`, if any."""
+    sample = samples.get(entity_name)
+    call = ast.parse(sample, mode='eval').body if sample else None
+    for kw in call.keywords if isinstance(call, ast.Call) else ():
+        if kw.arg == field and isinstance(kw.value, ast.Constant):
+            return kw.value.value
+    return None
 
 
 def _condition_terms(text: str) -> tuple[FilterCondition, ...]:
