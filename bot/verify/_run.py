@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +87,7 @@ def child_env(
     return env
 
 
-def command(runner: str, launcher: Path) -> list[str]:
+def command(runner: str, launcher: Path, args: Sequence[str] = (SCRIPT, '--all')) -> list[str]:
     if runner == 'uv':
         uv = shutil.which('uv')
         if uv is None:
@@ -102,11 +102,10 @@ def command(runner: str, launcher: Path) -> list[str]:
             'pydantic',
             'python',
             str(launcher),
-            SCRIPT,
-            '--all',
+            *args,
         ]
     if runner == 'python':
-        return [sys.executable, str(launcher), SCRIPT, '--all']
+        return [sys.executable, str(launcher), *args]
     raise ValueError(f'unknown runner {runner!r}')
 
 

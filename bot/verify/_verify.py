@@ -13,6 +13,8 @@ from bot.model import Dal
 from bot.verify import _judge
 from bot.verify._backend import REGION, Backend, admin_client, open_backend
 from bot.verify._models import Durations, VerifyResult
+from bot.verify._ranges import apply as apply_ranges
+from bot.verify._ranges import check_ranges
 from bot.verify._run import SCRIPT, run_script
 from bot.verify._tables import create_tables, drop_tables, tables_of
 
@@ -71,6 +73,14 @@ def verify_dal(
                     priced=[f'{p.owner}.{p.method}' for p in dal.patterns],
                 )
                 durations.run = run.seconds
+                # The set check of range queries runs on the tables the script left.
+                mismatches = (
+                    {}
+                    if run.timed_out
+                    else check_ranges(
+                        dal, client, backend.script_url, runner=runner, timeout=timeout
+                    )
+                )
             finally:
                 cleanup = time.perf_counter()
                 try:
@@ -106,6 +116,7 @@ def verify_dal(
         timeout=timeout,
         tables=tables,
     )
+    apply_ranges(patterns, mismatches)
     durations.parse = time.perf_counter() - mark
     durations.total = time.perf_counter() - started
     return VerifyResult(

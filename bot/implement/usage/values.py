@@ -13,6 +13,7 @@ before a date, the second after a datetime), never the key's string tuned to the
 from __future__ import annotations
 
 import ast
+from decimal import Decimal
 
 from bot.implement.operations._keys import names_a_prefix
 from bot.model import (
@@ -187,6 +188,18 @@ class ArgumentValues:
             p.name for p in self.method.parameters if p.name not in skip and p.kind == 'positional'
         ]
 
+    def range_bounds(self) -> tuple[list[str], str, str] | None:
+        """The parameters that carry the range condition's bounds, and the field and DynamoDB
+        type of the sort attribute they bound; None without a range condition."""
+        rc = self.pattern.range_condition
+        params = self._range_params()
+        eq_count = len(params) - (2 if rc == 'between' else 1)
+        sorts = self._sort_fields()
+        if not rc or eq_count < 0 or eq_count >= len(sorts):
+            return None
+        field, kind, _ = sorts[eq_count]
+        return params[eq_count:], field, kind
+
     def _range_value(self, name: str) -> str | None:
         params = self._range_params()
         if name not in params or not self.pattern.range_condition and not params:
@@ -281,12 +294,30 @@ class ArgumentValues:
 
 def sample_literal(samples: dict[str, str], entity_name: str, field: str) -> object:
     """The literal the CRUD section's sample (`Order(...)` source) gives `field`, if any."""
+    value = sample_values(samples, entity_name).get(field)
+    return None if isinstance(value, Decimal | list | dict) else value
+
+
+def sample_values(samples: dict[str, str], entity_name: str) -> dict[str, object]:
+    """The fields the CRUD section's sample gives as literals (`Decimal('1.5')` included)."""
     sample = samples.get(entity_name)
     call = ast.parse(sample, mode='eval').body if sample else None
+    out = {}
     for kw in call.keywords if isinstance(call, ast.Call) else ():
-        if kw.arg == field and isinstance(kw.value, ast.Constant):
-            return kw.value.value
-    return None
+        node = kw.value
+        try:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == 'Decimal'
+                and len(node.args) == 1
+            ):
+                out[kw.arg] = Decimal(ast.literal_eval(node.args[0]))
+            else:
+                out[kw.arg] = ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, ArithmeticError):
+            continue  # computed, not typed in
+    return out
 
 
 def _condition_terms(text: str) -> tuple[FilterCondition, ...]:

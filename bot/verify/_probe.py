@@ -1,0 +1,90 @@
+"""dal-bot range probe: call a DAL's range-query methods with given bounds, in the DAL's process.
+
+Standalone (standard library only, plus what the DAL imports): `bot.verify._ranges` copies this
+file to a temporary directory and runs `python <this file> plan.json result.json` with the DAL
+directory as the working directory and the same clean environment as usage_examples.py. For each
+probe of the plan it builds the script's item as the DAL's entity (`created_entities[...]`),
+evaluates the argument expressions the usage repair would write against it, adds the bounds,
+calls the method (reading every page when it returns one) and writes the items that came back.
+"""
+
+import json
+import sys
+import traceback
+from decimal import Decimal
+
+_MAX_PAGES = 50
+
+
+def _decode(value):
+    if isinstance(value, dict) and set(value) == {'$decimal'}:
+        return Decimal(value['$decimal'])
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _plain(item):
+    """An entity or a raw item as a JSON-ready dict."""
+    if hasattr(item, 'model_dump'):
+        item = item.model_dump()
+    return item if isinstance(item, dict) else {'$value': repr(item)}
+
+
+def _items(method, kwargs, paged):
+    result = method(**kwargs)
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], list):
+        items, key = list(result[0]), result[1]
+        pages = 1
+        while paged and key is not None and pages < _MAX_PAGES:
+            page, key = method(**kwargs, exclusive_start_key=key)
+            items += page
+            pages += 1
+        return items
+    if result is None:
+        return []
+    return list(result) if isinstance(result, list) else [result]
+
+
+def _run(probe, repositories, entities):
+    entity_cls = getattr(entities, probe['entity'])
+    fields = getattr(entity_cls, 'model_fields', None) or {}
+    item = _decode(probe['item'])
+    created = {probe['entity']: entity_cls(**{k: v for k, v in item.items() if k in fields})}
+    scope = {'created_entities': created, 'Decimal': Decimal}
+    kwargs = {name: eval(source, scope) for name, source in probe['args'].items()}  # noqa: S307
+    kwargs.update(zip(probe['bounds'], _decode(probe['values']), strict=True))
+    repo_cls = getattr(repositories, probe['owner'])
+    try:
+        repo = repo_cls(probe['table'])
+    except TypeError:
+        repo = repo_cls()
+    method = getattr(repo, probe['method'])
+    return [_plain(i) for i in _items(method, kwargs, probe['paged'])]
+
+
+def main():
+    plan_file, result_file = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, '.')
+    with open(plan_file, encoding='utf-8') as f:
+        plan = json.load(f)
+    import entities
+    import repositories
+
+    out = {}
+    for probe in plan['probes']:
+        try:
+            out[str(probe['id'])] = {'items': _run(probe, repositories, entities)}
+        except Exception as e:
+            out[str(probe['id'])] = {
+                'error': f'{type(e).__name__}: {e}',
+                'traceback': traceback.format_exc()[-2000:],
+            }
+    with open(result_file, 'w', encoding='utf-8') as f:
+        json.dump(out, f, default=str, ensure_ascii=False)
+
+
+if __name__ == '__main__':
+    main()
