@@ -111,11 +111,12 @@ def check_ranges(
 
 
 def apply(patterns: list[PatternResult], mismatches: dict[int, Mismatch]) -> None:
-    """An `ok` pattern whose probe got the wrong set is `wrong`, with what was missed and
-    what came back that the condition excludes."""
+    """A pattern whose probe got the wrong set is `wrong`, with what was missed and what came
+    back that the condition excludes: also when the script's own call found nothing (a bound
+    that drops the script's item is the same defect)."""
     for p in patterns:
         m = mismatches.get(p.id)
-        if m is not None and p.status == 'ok':
+        if m is not None and p.status in ('ok', 'empty'):
             p.status, p.missing, p.extra, p.message = 'wrong', m.missing, m.extra, m.message
 
 
