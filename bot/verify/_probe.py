@@ -48,7 +48,7 @@ def _items(method, kwargs, paged):
     return list(result) if isinstance(result, list) else [result]
 
 
-def _run(probe, repositories, entities):
+def _run(probe, repositories, entities, repos):
     entity_cls = getattr(entities, probe['entity'])
     fields = getattr(entity_cls, 'model_fields', None) or {}
     item = _decode(probe['item'])
@@ -56,11 +56,13 @@ def _run(probe, repositories, entities):
     scope = {'created_entities': created, 'Decimal': Decimal}
     kwargs = {name: eval(source, scope) for name, source in probe['args'].items()}  # noqa: S307
     kwargs.update(zip(probe['bounds'], _decode(probe['values']), strict=True))
-    repo_cls = getattr(repositories, probe['owner'])
-    try:
-        repo = repo_cls(probe['table'])
-    except TypeError:
-        repo = repo_cls()
+    repo = repos.get(probe['owner'])
+    if repo is None:  # one per class: each makes its own boto3 resource
+        repo_cls = getattr(repositories, probe['owner'])
+        try:
+            repo = repos[probe['owner']] = repo_cls(probe['table'])
+        except TypeError:
+            repo = repos[probe['owner']] = repo_cls()
     method = getattr(repo, probe['method'])
     return [_plain(i) for i in _items(method, kwargs, probe['paged'])]
 
@@ -73,10 +75,10 @@ def main():
     import entities
     import repositories
 
-    out = {}
+    out, repos = {}, {}
     for probe in plan['probes']:
         try:
-            out[str(probe['id'])] = {'items': _run(probe, repositories, entities)}
+            out[str(probe['id'])] = {'items': _run(probe, repositories, entities, repos)}
         except Exception as e:
             out[str(probe['id'])] = {
                 'error': f'{type(e).__name__}: {e}',

@@ -53,7 +53,8 @@ class Probe:
     templates: dict[str, KeyTemplate]  # key attribute -> the entity's template for it
     fixed: set[str]  # fields that keep the script's value (the queried partition, equalities)
     seeds: dict[tuple, object] = field(default_factory=dict)  # main key -> field value
-    written: list[dict] = field(default_factory=list)  # keys to delete afterwards
+    to_write: list[dict] = field(default_factory=list)  # seeds, serialized
+    written: list[dict] = field(default_factory=list)  # their keys, to delete afterwards
 
     def plan(self) -> dict:
         return {
@@ -92,14 +93,19 @@ def check_ranges(
             probes.append(probe)
     if not probes:
         return {}
+    for probe in probes:
+        _seed(probe, items[probe.table.name])
     try:
-        for probe in probes:
-            _seed(client, probe, items[probe.table.name])
+        _batch(
+            client,
+            [(p.table.name, {'PutRequest': {'Item': i}}) for p in probes for i in p.to_write],
+        )
         results = _call(dal, probes, endpoint, runner=runner, timeout=timeout)
     finally:
-        for probe in probes:
-            for key in probe.written:
-                client.delete_item(TableName=probe.table.name, Key=key)
+        _batch(
+            client,
+            [(p.table.name, {'DeleteRequest': {'Key': k}}) for p in probes for k in p.written],
+        )
     out = {}
     for probe in probes:
         result = results.get(str(probe.pattern.id), {})
@@ -250,8 +256,8 @@ def _is_item_of(entity: Entity, table: Table, item: dict) -> bool:
     return all(t is not None and str(_fill(t, item)) == str(item.get(a)) for a, t in key.items())
 
 
-def _seed(client, probe: Probe, existing: list[dict]) -> None:
-    """Write the seeds: copies of the script's item with the range field moved."""
+def _seed(probe: Probe, existing: list[dict]) -> None:
+    """The seeds: copies of the script's item with the range field moved."""
     taken = {_main_key(probe.table, i): i for i in existing}
     values = probe_values(probe.pattern.range_condition, probe.bounds)
     seeds = []
@@ -279,7 +285,7 @@ def _seed(client, probe: Probe, existing: list[dict]) -> None:
         probe.seeds[key] = v
         if key in taken:
             continue  # the script's own item, unchanged
-        client.put_item(TableName=probe.table.name, Item=_serialize(seed))
+        probe.to_write.append(_serialize(seed))
         probe.written.append(_serialize({a: seed[a] for a in _key_names(probe.table)}))
 
 
@@ -371,6 +377,20 @@ def _mismatch(probe: Probe, missing: list[object], extra: list[object]) -> Misma
         'bound: ' + '; '.join(parts)
     )
     return Mismatch(missing_labels, extra_labels, message)
+
+
+def _batch(client, requests: list[tuple[str, dict]]) -> None:
+    """BatchWriteItem, 25 requests at a time, unprocessed ones sent again. Two probes of one
+    entity may seed the same item (no other key field to tell them apart): it is sent once."""
+    requests = list({json.dumps(r, sort_keys=True): r for r in requests}.values())
+    for start in range(0, len(requests), 25):
+        pending: dict[str, list[dict]] = {}
+        for table, request in requests[start : start + 25]:
+            pending.setdefault(table, []).append(request)
+        for _ in range(10):
+            if not pending:
+                break
+            pending = client.batch_write_item(RequestItems=pending).get('UnprocessedItems') or {}
 
 
 def _scan(client, table: str) -> list[dict]:
