@@ -82,11 +82,13 @@ def check_ranges(
 ) -> dict[int, Mismatch]:
     """Probe every range Query of `dal` on the tables usage_examples.py left; the patterns
     whose method returned the wrong set, by id."""
-    items = {t.name: _scan(client, t.name) for t in {t.name: t for t in _tables(dal)}.values()}
+    ranged = [p for p in dal.patterns if p.operation == 'Query' and p.range_condition]
+    tables = {t.name for p in ranged if (t := _table_of(dal, p)) is not None}
+    items = {name: _scan(client, name) for name in sorted(tables)}
     script = Path(dal.path) / SCRIPT
     samples = sample_constructors(Source(script.read_text(encoding='utf-8', errors='replace')))
     probes = []
-    for pattern in dal.patterns:
+    for pattern in ranged:
         probe = _set_up(dal, pattern, items, samples)
         if probe is not None:
             probes.append(probe)
@@ -109,7 +111,7 @@ def check_ranges(
     for probe in probes:
         result = results.get(str(probe.pattern.id), {})
         if 'items' in result:
-            mismatch = _compare(dal, probe, result['items'])
+            mismatch = _compare(probe, result['items'])
             if mismatch is not None:
                 out[probe.pattern.id] = mismatch
     return out
@@ -123,10 +125,6 @@ def apply(patterns: list[PatternResult], mismatches: dict[int, Mismatch]) -> Non
         m = mismatches.get(p.id)
         if m is not None and p.status in ('ok', 'empty'):
             p.status, p.missing, p.extra, p.message = 'wrong', m.missing, m.extra, m.message
-
-
-def _tables(dal: Dal) -> list[Table]:
-    return [t for p in dal.patterns if (t := _table_of(dal, p)) is not None]
 
 
 def _table_of(dal: Dal, pattern: AccessPattern) -> Table | None:
@@ -148,12 +146,14 @@ def _sample_item(entity: Entity, samples: dict[str, str]) -> dict | None:
 def _set_up(
     dal: Dal, pattern: AccessPattern, items: dict[str, list[dict]], samples: dict[str, str]
 ) -> Probe | None:
-    if pattern.operation != 'Query' or pattern.range_condition is None or pattern.is_stub:
-        return None
+    """The probe of one range Query, or None when it cannot be set up."""
     entity, table = dal.entity(pattern.entity), _table_of(dal, pattern)
     method = dal.method(pattern.owner, pattern.method)
-    if entity is None or table is None or method is None:
-        return None
+    if pattern.is_stub or entity is None or table is None or method is None:
+        return None  # a stub is `empty` anyway
+    returns = (method.returns or '').replace(' ', '')
+    if not returns:
+        return None  # one item or many: nothing says
     values = ArgumentValues(dal, pattern, method)
     bounded = values.range_bounds()
     if bounded is None:
@@ -167,16 +167,9 @@ def _set_up(
     if item is None or item.get(range_field) is None:
         return None
     args = {}
+    kinds = ('positional', 'keyword')
     for p in method.parameters:
-        if (
-            p.name in bound_params
-            or p.name in PAGINATION
-            or p.kind
-            not in (
-                'positional',
-                'keyword',
-            )
-        ):
+        if p.name in bound_params or p.name in PAGINATION or p.kind not in kinds:
             continue
         source = values.for_param(p.name)
         if source is None and p.default is None:
@@ -202,7 +195,6 @@ def _set_up(
             break
         fixed |= set(t.fields)
     templates = _key_templates(entity, table)
-    returns = (method.returns or '').replace(' ', '')
     single = not returns.startswith(('list', 'tuple', 'List', 'Tuple'))
     return Probe(
         pattern, table, range_field, bounds, args, bound_params, item, single, templates, fixed
@@ -330,7 +322,7 @@ def _call(dal: Dal, probes: list[Probe], endpoint: str, *, runner: str, timeout:
         return json.loads(result.read_text(encoding='utf-8'))
 
 
-def _compare(dal: Dal, probe: Probe, returned: list[dict]) -> Mismatch | None:
+def _compare(probe: Probe, returned: list[dict]) -> Mismatch | None:
     templates = probe.templates
     rc = probe.pattern.range_condition
     selected = [v for v in probe.seeds.values() if selects(rc, v, probe.bounds)]
