@@ -23,8 +23,6 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-CONDITIONS = ('begins_with', 'between', '>', '>=', '<', '<=')
-
 _DATE = re.compile(r'\d{4}-\d{2}-\d{2}')
 _DATETIME = re.compile(
     r'(\d{4}-\d{2}-\d{2})([T ])(\d{2}:\d{2}:\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?'
@@ -80,8 +78,9 @@ def _step_datetime(value: str, direction: int) -> str:
 
 
 def selects(condition: str, value: object, bounds: tuple[object, ...]) -> bool:
-    """Whether an item whose field holds `value` is one `condition` with `bounds` selects.
-    Strings compare by code point, as DynamoDB compares their UTF-8 bytes."""
+    """Whether an item whose field holds `value` is one `condition` with `bounds` selects: a
+    range condition, or a filter comparison (`=`, `<>` too). Strings compare by code point,
+    as DynamoDB compares their UTF-8 bytes."""
     if value is None:
         return False
     if condition == 'begins_with':
@@ -91,6 +90,8 @@ def selects(condition: str, value: object, bounds: tuple[object, ...]) -> bool:
             return bounds[0] <= value <= bounds[1]
         bound = bounds[0]
         return {
+            '=': value == bound,
+            '<>': value != bound,
             '>': value > bound,
             '>=': value >= bound,
             '<': value < bound,

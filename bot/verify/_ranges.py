@@ -1,6 +1,8 @@
 """The set check of range queries: seed items around a bound, call the method, compare.
 
-After usage_examples.py has run (its tables still up), for every Query with a range condition:
+After usage_examples.py has run (its tables still up), for every Query with a range condition
+(and every Query or Scan whose filter is joined by AND, on its first comparison of a number or
+string field):
 take the script's item of the pattern's entity from the table; seed copies of it whose range
 field sits at, just below and just above the bound (`bot.ranges.probe_values`), with the other
 key fields made unique and every key attribute (table and GSIs) rebuilt from the templates; call
@@ -44,6 +46,7 @@ class Probe:
     pattern: AccessPattern
     table: Table
     field: str
+    condition: str  # the range condition, or the filter comparison's operator
     bounds: tuple[object, ...]
     args: dict[str, str]  # parameter -> source evaluated against the script's item
     bound_params: list[str]
@@ -82,7 +85,12 @@ def check_ranges(
 ) -> dict[int, Mismatch]:
     """Probe every range Query of `dal` on the tables usage_examples.py left; the patterns
     whose method returned the wrong set, by id."""
-    ranged = [p for p in dal.patterns if p.operation == 'Query' and p.range_condition]
+    ranged = [
+        p
+        for p in dal.patterns
+        if p.operation in ('Query', 'Scan')
+        and (p.filter or p.operation == 'Query' and p.range_condition)
+    ]
     tables = {t.name for p in ranged if (t := _table_of(dal, p)) is not None}
     items = {name: _scan(client, name) for name in sorted(tables)}
     script = Path(dal.path) / SCRIPT
@@ -155,12 +163,10 @@ def _set_up(
     if not returns:
         return None  # one item or many: nothing says
     values = ArgumentValues(dal, pattern, method)
-    bounded = values.range_bounds()
-    if bounded is None:
+    checked = _checked(pattern, entity, values)
+    if checked is None:
         return None
-    bound_params, range_field, _ = bounded
-    if pattern.range_condition != 'begins_with' and any(names_a_prefix(p) for p in bound_params):
-        return None  # compared as a piece of the key, not as a field value
+    condition, bound_params, range_field = checked
     # The script's item: still in the table, or (deleted by a later pattern) its sample.
     item = next((i for i in items[table.name] if _is_item_of(entity, table, i)), None)
     item = item or _sample_item(entity, samples)
@@ -177,7 +183,7 @@ def _set_up(
         if source is not None:
             args[p.name] = source
     value = item[range_field]
-    if pattern.range_condition == 'between':
+    if condition == 'between':
         above = step(value, +1)
         bounds = (value, value if above is None else above)
     else:
@@ -185,20 +191,69 @@ def _set_up(
     if pattern.index_name:
         keys = entity.keys_for(pattern.index_name)
         partition, sort = (keys.partition, keys.sort) if keys else ((), ())
-    else:
+    elif pattern.operation == 'Query':
         partition, sort = (entity.pk,), (entity.sk,) if entity.sk else ()
+    else:
+        partition, sort = (), ()  # a Scan reads them all
     fixed = {f for t in partition for f in t.fields}
+    # Key fields the method takes by name (a sort key matched by equality) keep theirs too.
+    fixed |= {p.name for p in method.parameters} - {range_field}
+    if range_field in fixed:
+        return None  # moving it would move the seeds out of the partition read
     # Fields the pattern's filter reads keep their value, so that the seeds pass it too.
     fixed |= {c.field for c in (pattern.filter.conditions if pattern.filter else ())}
-    for t in sort:  # the sort attributes before the ranged one are matched by equality
+    for t in sort if pattern.range_condition else ():
         if t.fields and t.fields[0] == range_field:
             break
-        fixed |= set(t.fields)
+        fixed |= set(t.fields)  # sort attributes before the ranged one: equality
     templates = _key_templates(entity, table)
     single = not returns.startswith(('list', 'tuple', 'List', 'Tuple'))
+    if single and not pattern.range_condition:
+        return None  # which one of several filtered items comes first is key order
     return Probe(
-        pattern, table, range_field, bounds, args, bound_params, item, single, templates, fixed
+        pattern,
+        table,
+        range_field,
+        condition,
+        bounds,
+        args,
+        bound_params,
+        item,
+        single,
+        templates,
+        fixed,
     )
+
+
+def _checked(
+    pattern: AccessPattern, entity: Entity, values: ArgumentValues
+) -> tuple[str, list[str], str] | None:
+    """(condition, the parameters carrying its bounds, the field it compares)."""
+    if pattern.range_condition:
+        bounded = values.range_bounds()
+        if bounded is None:
+            return None
+        bound_params, range_field, _ = bounded
+        if pattern.range_condition != 'begins_with' and any(
+            names_a_prefix(p) for p in bound_params
+        ):
+            return None  # compared as a piece of the key, not as a field value
+        return pattern.range_condition, bound_params, range_field
+    flt = pattern.filter
+    if flt is None or (flt.logical_operator == 'OR' and len(flt.conditions) > 1):
+        return None  # under OR the other terms may select the seeds anyway
+    for c in flt.conditions:
+        f = entity.field(c.field)
+        scalar = f is not None and (f.numeric or f.type == 'string')
+        if c.function or c.operator not in _COMPARISONS or not scalar:
+            continue
+        params = [p for p in (c.param, c.param2) if p]
+        if len(params) == (2 if c.operator == 'between' else 1):
+            return c.operator, params, c.field
+    return None
+
+
+_COMPARISONS = ('=', '<>', '<', '<=', '>', '>=', 'between')
 
 
 def _key_templates(entity: Entity, table: Table) -> dict[str, KeyTemplate]:
@@ -250,7 +305,7 @@ def _is_item_of(entity: Entity, table: Table, item: dict) -> bool:
 def _seed(probe: Probe, existing: list[dict]) -> None:
     """The seeds: copies of the script's item with the range field moved."""
     taken = {_main_key(probe.table, i): i for i in existing}
-    values = probe_values(probe.pattern.range_condition, probe.bounds)
+    values = probe_values(probe.condition, probe.bounds)
     seeds = []
     for n, v in enumerate(values):
         seed = dict(probe.item) | {probe.field: v}
@@ -324,7 +379,7 @@ def _call(dal: Dal, probes: list[Probe], endpoint: str, *, runner: str, timeout:
 
 def _compare(probe: Probe, returned: list[dict]) -> Mismatch | None:
     templates = probe.templates
-    rc = probe.pattern.range_condition
+    rc = probe.condition
     selected = [v for v in probe.seeds.values() if selects(rc, v, probe.bounds)]
     if probe.single:
         return _compare_one(probe, selected, returned)
@@ -349,7 +404,7 @@ def _compare(probe: Probe, returned: list[dict]) -> Mismatch | None:
 
 def _compare_one(probe: Probe, selected: list[object], returned: list[dict]) -> Mismatch | None:
     """One item back: the selected value nearest the bound (descending under `<`/`<=`)."""
-    last = probe.pattern.range_condition in ('<', '<=')
+    last = probe.condition in ('<', '<=')
     want = (max(selected) if last else min(selected)) if selected else None
     got = returned[0].get(probe.field) if returned else None
     if str(got) == str(want) or (got is None and want is None):
@@ -364,7 +419,7 @@ def _mismatch(probe: Probe, missing: list[object], extra: list[object]) -> Misma
     parts = [f'missed {", ".join(missing_labels)}'] if missing else []
     parts += [f'also returned {", ".join(extra_labels)}'] if extra else []
     message = (
-        f'{probe.field} {probe.pattern.range_condition} {bounds} on items seeded around the '
+        f'{probe.field} {probe.condition} {bounds} on items seeded around the '
         'bound: ' + '; '.join(parts)
     )
     return Mismatch(missing_labels, extra_labels, message)

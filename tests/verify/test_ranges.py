@@ -118,3 +118,27 @@ def test_what_each_condition_selects_on_field_values():
     assert [v for v in values if selects('between', v, ('2024-06-12', '2024-06-13'))] == values[1:]
     assert selects('begins_with', '2024-06-12', ('2024-06',))
     assert not selects('>', '2024-06-12', (5,))  # a number against a string selects nothing
+
+
+def test_a_filter_comparison_is_checked_on_seeded_items(tmp_path):
+    """Query and Scan filters joined by AND: the first comparison of a plain field is probed
+    the same way (ecommerce: `status <> :excluded_status`, `price <= :price_ceiling`)."""
+    shutil.copytree(FIXTURES / 'ecommerce', tmp_path / 'ecommerce')
+    dal = tmp_path / 'ecommerce' / 'generated_dal'
+    assert implement_dal(dal).left == []
+    source = dal / 'repositories.py'
+    text = source.read_text()
+    for right, broken in (
+        ("Attr('status').ne(excluded_status)", "Attr('status').eq(excluded_status)"),
+        ("Attr('price').lte(price_ceiling)", "Attr('price').lt(price_ceiling)"),
+    ):
+        assert right in text
+        text = text.replace(right, broken)
+    source.write_text(text)
+    result = verify_dal(load_dal(dal), runner='python', timeout=120)
+    wrong = {p.id: (p.missing, p.extra) for p in result.patterns if p.status == 'wrong'}
+    assert wrong == {
+        17: (['status=PAIC', 'status=PAIE'], ['status=PAID']),
+        26: (['price=124.95'], []),
+    }
+    assert {p.status for p in result.patterns if p.id not in wrong} == {'ok'}
