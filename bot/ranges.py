@@ -15,6 +15,9 @@ The value next to a value (`step(v, -1)` below, `step(v, +1)` above), by its typ
 | other string | last character one code point down / up (`gold` -> `golc` / `gole`) |
 
 An empty string has nothing below it; above it is `'0'`.
+
+A parameter named as a key prefix (`names_a_prefix`) is a piece of the key, not a field value:
+it keeps plain string comparison.
 """
 
 from __future__ import annotations
@@ -111,3 +114,9 @@ def probe_values(condition: str, bounds: tuple[object, ...]) -> list[object]:
     if condition == 'begins_with' and isinstance(bounds[0], str):
         out.append(bounds[0] + '0')  # extends the prefix: selected
     return out
+
+
+def names_a_prefix(param: str) -> bool:
+    """`like_prefix`, `start_comment_prefix`, `sort_key_prefix`: the caller passes a piece of
+    the key itself, so comparing strings is what the parameter means."""
+    return param == 'prefix' or param.endswith('_prefix')

@@ -26,12 +26,11 @@ from pathlib import Path
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from bot.implement.operations._keys import names_a_prefix
 from bot.implement.usage import _sample_constructors as sample_constructors
 from bot.implement.usage.values import ArgumentValues, sample_values
 from bot.model import PAGINATION, AccessPattern, Dal, Entity, KeyTemplate, Table
 from bot.pysource import Source
-from bot.ranges import probe_values, selects, step
+from bot.ranges import names_a_prefix, probe_values, selects, step
 from bot.verify._models import PatternResult
 from bot.verify._run import SCRIPT, _kill_group, child_env, command
 

@@ -18,6 +18,7 @@ from bot.implement._context import (
     to_number,
 )
 from bot.model import KeyAttribute, KeyTemplate
+from bot.ranges import names_a_prefix
 
 
 def primary_key(stub: Stub, used: set[str]) -> tuple[list[cst.BaseStatement], str, bool]:
@@ -162,12 +163,6 @@ def sort_condition(
     (value, inclusive), op = (lo, 'gt') if lo else (hi, 'lt')
     parts.append(f'Key({attr_source[i]}).{op}{"e" if inclusive else ""}({value})')
     return SortCondition(' & '.join(parts))
-
-
-def names_a_prefix(param: str) -> bool:
-    """`like_prefix`, `start_comment_prefix`, `sort_key_prefix`: the caller passes a piece of
-    the key itself, so comparing strings is what the parameter means."""
-    return param == 'prefix' or param.endswith('_prefix')
 
 
 def _after_field(template: KeyTemplate) -> str | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 from decimal import Decimal
 
-from bot.implement.operations._keys import names_a_prefix
 from bot.model import (
     PAGINATION,
     AccessPattern,
@@ -26,7 +25,7 @@ from bot.model import (
     condition_names,
     parse_filter_text,
 )
-from bot.ranges import step
+from bot.ranges import names_a_prefix, step
 
 
 class ArgumentValues:
