@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from .conftest import ALL
+from bot.implement import implement_dal
+
+from .conftest import ALL, copy_fixture
+from .test_ranges_and_transact_keys import _add_stubs
 
 TUNED = re.compile(r"""\+\s*['"]~['"]|\[:-1\]""")
 
@@ -34,3 +37,39 @@ def test_strict_datetime_bounds_move_by_a_second(implemented):
     # the sample order was placed at 2024-05-10T14:22:00Z
     assert "after='2024-05-10T14:21:59Z'" in text
     assert "before='2024-05-10T14:22:01Z'" in text
+
+
+def test_single_field_and_multi_attribute_sort_keys_keep_plain_comparisons(implemented):
+    ecommerce = (implemented('ecommerce')[0] / 'repositories.py').read_text()
+    assert "Key('placed_at').between(start_date, end_date)" in ecommerce  # GSI `{placed_at}`
+    assert "Key('placed_at').lte(cutoff)" in ecommerce
+    gaming = (implemented('gaming_leaderboard')[0] / 'repositories.py').read_text()
+    assert "Key('score').lt(below_score)" in gaming  # multi-attribute [mode, score]
+    assert "Key('score').between(low_score, high_score)" in gaming
+    assert "Key('level').gt(min_level)" in gaming
+
+
+PREFIX_STUBS = '''
+    def orders_after_key(self, customer_id: str, sort_key_prefix: str) -> list[Order]:
+        """Orders whose sort key sorts after a key prefix"""
+        # TODO: Implement Access Pattern #94
+        # Operation: Query | Index: Main Table | Range Condition: >
+        pass
+
+    def orders_up_to_key(self, customer_id: str, like_prefix: str) -> list[Order]:
+        """Orders whose sort key sorts at or before a key prefix"""
+        # TODO: Implement Access Pattern #95
+        # Operation: Query | Index: Main Table | Range Condition: <=
+        pass
+'''
+
+
+def test_a_parameter_named_as_a_key_prefix_is_compared_as_a_string(tmp_path):
+    path = copy_fixture('ecommerce', tmp_path)
+    _add_stubs(path, 'OrderRepository', PREFIX_STUBS)
+    assert implement_dal(path).left == []
+    source = (path / 'repositories.py').read_text()
+    # the key prefix itself, no '$' past the field: `> p` leaves out only the key equal to p
+    assert "between(f'ORDER#{sort_key_prefix}', 'ORDER$')" in source
+    assert "not in (f'ORDER#{sort_key_prefix}', 'ORDER$')" in source
+    assert "between('ORDER#', f'ORDER#{like_prefix}')" in source
