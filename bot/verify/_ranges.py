@@ -31,6 +31,7 @@ from bot.implement.usage.values import ArgumentValues, sample_values
 from bot.model import PAGINATION, AccessPattern, Dal, Entity, KeyTemplate, Table
 from bot.pysource import Source
 from bot.ranges import names_a_prefix, probe_values, selects, step
+from bot.verify._backend import REGION
 from bot.verify._models import PatternResult
 from bot.verify._run import SCRIPT, _kill_group, child_env, command
 
@@ -80,7 +81,13 @@ class Mismatch:
 
 
 def check_ranges(
-    dal: Dal, client, endpoint: str, *, runner: str, timeout: float
+    dal: Dal,
+    client,
+    endpoint: str,
+    *,
+    runner: str,
+    timeout: float,
+    region: str = REGION,
 ) -> dict[int, Mismatch]:
     """Probe every range Query of `dal` on the tables usage_examples.py left; the patterns
     whose method returned the wrong set, by id."""
@@ -108,7 +115,7 @@ def check_ranges(
             client,
             [(p.table.name, {'PutRequest': {'Item': i}}) for p in probes for i in p.to_write],
         )
-        results = _call(dal, probes, endpoint, runner=runner, timeout=timeout)
+        results = _call(dal, probes, endpoint, runner=runner, timeout=timeout, region=region)
     finally:
         _batch(
             client,
@@ -344,7 +351,9 @@ def _other_key_fields(probe: Probe) -> list[str]:
     return sorted(fields - probe.fixed - {probe.field})
 
 
-def _call(dal: Dal, probes: list[Probe], endpoint: str, *, runner: str, timeout: float) -> dict:
+def _call(
+    dal: Dal, probes: list[Probe], endpoint: str, *, runner: str, timeout: float, region: str
+) -> dict:
     """Run `_probe.py` in the DAL's folder with the probes that have seeds."""
     live = [p for p in probes if p.seeds]
     if not live:
@@ -358,7 +367,7 @@ def _call(dal: Dal, probes: list[Probe], endpoint: str, *, runner: str, timeout:
         proc = subprocess.Popen(
             command(runner, script, [str(plan), str(result)]),
             cwd=dal.path,
-            env=child_env(endpoint, work / 'trace.jsonl'),
+            env=child_env(endpoint, work / 'trace.jsonl', region=region),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -78,7 +78,12 @@ def verify_dal(
                     {}
                     if run.timed_out
                     else check_ranges(
-                        dal, client, backend.script_url, runner=runner, timeout=timeout
+                        dal,
+                        client,
+                        backend.script_url,
+                        runner=runner,
+                        timeout=timeout,
+                        region=region,
                     )
                 )
             finally:
