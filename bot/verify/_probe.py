@@ -11,6 +11,7 @@ calls the method (reading every page when it returns one) and writes the items t
 import json
 import sys
 import traceback
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 _MAX_PAGES = 50
@@ -54,6 +55,7 @@ def _run(probe, repositories, entities, repos):
     item = _decode(probe['item'])
     created = {probe['entity']: entity_cls(**{k: v for k, v in item.items() if k in fields})}
     scope = {'created_entities': created, 'Decimal': Decimal}
+    scope |= {'date': date, 'datetime': datetime, 'timedelta': timedelta}
     kwargs = {name: eval(source, scope) for name, source in probe['args'].items()}  # noqa: S307
     kwargs.update(zip(probe['bounds'], _decode(probe['values']), strict=True))
     repo = repos.get(probe['owner'])

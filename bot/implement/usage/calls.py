@@ -97,6 +97,7 @@ class CallRepair:
             (node for node in ast.walk(src.tree) if _pattern_call(node)),
             key=lambda node: (node.lineno, node.col_offset),
         )
+        self.imports: set[str] = set()
         for call in calls:
             start, end = src.span(call)
             if edits and start < edits[-1][1]:
@@ -104,7 +105,21 @@ class CallRepair:
             new = self._repaired(src, call)
             if new is not None:
                 edits.append((start, end, new))
+        if self.imports:
+            edits.insert(0, self._datetime_import(src))
         return edit(src.text, edits)
+
+    def _datetime_import(self, src: Source) -> tuple[int, int, str]:
+        """`from datetime import ...` as the section's first statement (after its docstring):
+        range bounds next to a date are computed from the script's data."""
+        function = next(n for n in ast.walk(src.tree) if isinstance(n, ast.FunctionDef))
+        body = function.body
+        docstring = ast.get_docstring(function, clean=False) is not None
+        first = body[1] if docstring and len(body) > 1 else body[0]
+        at = src.line_start(first.lineno)
+        indent = src.lines[first.lineno - 1][: first.col_offset]
+        names = ', '.join(sorted(self.imports))
+        return at, at, f'{indent}from datetime import {names}\n'
 
     def _repaired(self, src: Source, call: ast.Call) -> str | None:
         attr, name = _pattern_call(call)
@@ -118,6 +133,7 @@ class CallRepair:
         if pattern is None:
             return self._crud_key_call(src, call, owner, method)
         values = ArgumentValues(self.dal, pattern, method, self.samples)
+        values.imports = self.imports
         order = [p.name for p in pattern.parameters] or [p.name for p in method.parameters]
         positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         given: dict[str, ast.expr] = dict(zip(order, positional, strict=False))

@@ -6,8 +6,8 @@ name (or the key field it aliases) of an entity the call passes or the pattern t
 
 Bounds are values a caller would pass (`bot.ranges`): an inclusive bound is the created
 entity's own field value; a strict one on a number is that value -1 / +1; a strict one on a
-string is the literal next to the value the CRUD section's sample gives the field (the day
-before a date, the second after a datetime), never the key's string tuned to the code.
+string is the value next to it by the type of the CRUD section's sample (the day before a date,
+the second after a datetime), never the key's string tuned to the code.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from bot.model import (
     condition_names,
     parse_filter_text,
 )
-from bot.ranges import names_a_prefix, step
+from bot.ranges import kind, names_a_prefix
 
 
 class ArgumentValues:
@@ -42,6 +42,7 @@ class ArgumentValues:
         # `sample_order = Order(...)` of the CRUD section, by entity: the literal values the
         # script's data is made of, which tell a date from another string.
         self.samples = samples or {}
+        self.imports: set[str] = set()  # from datetime, for the bounds next to a date
         self.entity = dal.entity(pattern.entity)
         # Entities the same call already passes (`test_reservation`): their fields first.
         self.passed: dict[str, str] = {}
@@ -215,27 +216,38 @@ class ArgumentValues:
         value = f'{self.created(self.entity)}.{field}'
         f = self.entity.field(field)
         numeric = kind == 'N' or (f is not None and f.numeric)
-        # A parameter naming a key prefix is compared as a string with the whole key: an
-        # inclusive upper end must pass what follows the field too.
-        upper = rc == '<' or (
+        # Strict bounds need the value next to the item's; so does the upper end of a key
+        # prefix (`like_prefix <= ...`), compared as a string with the whole key.
+        strict = rc in ('>', '<') or (
             names_a_prefix(name) and (rc == '<=' or rc == 'between' and i > eq_count)
         )
-        if i < eq_count or rc in (None, 'begins_with') or not (upper or rc == '>'):
+        if i < eq_count or not strict:
             result = value
         elif numeric:
-            result = f'{value} + 1' if upper else f'{value} - 1'
+            result = f'{value} - 1' if rc == '>' else f'{value} + 1'
         else:
-            result = self._next_to(self.entity, field, value, +1 if upper else -1)
+            result = self._next_to(self.entity, field, value, -1 if rc == '>' else +1)
         return self._as_declared(name, result, kind == 'N')
 
     def _next_to(self, e: Entity, field: str, value: str, direction: int) -> str:
-        """Source of the value just above (+1) or below (-1) created `e`'s `field`: a literal
-        next to the sample's value; without a sample, the last character moved by one."""
+        """Source of the value just above (+1) or below (-1) created `e`'s `field`, computed
+        when the script runs (an update or a PutItem may have changed it since the sample),
+        by the type of the sample's value: a day for a date, a second for a datetime, the
+        last character for another string (`bot.ranges`)."""
         sampled = sample_literal(self.samples, e.name, field)
-        near = step(sampled, direction) if isinstance(sampled, str) else None
-        if near is not None:
-            return repr(near)
         sign = '+' if direction > 0 else '-'
+        if kind(sampled) == 'date':
+            self.imports |= {'date', 'timedelta'}
+            return f'str(date.fromisoformat({value}) {sign} timedelta(days=1))'
+        if kind(sampled) == 'datetime':
+            self.imports |= {'datetime', 'timedelta'}
+            zulu = sampled.endswith('Z')
+            parsed = f"{value}.removesuffix('Z')" if zulu else value
+            sep = "sep=' '" if sampled[10] == ' ' else ''
+            moved = (
+                f'(datetime.fromisoformat({parsed}) {sign} timedelta(seconds=1)).isoformat({sep})'
+            )
+            return f"{moved} + 'Z'" if zulu else moved
         return f'{value}[:-1] + chr(ord({value}[-1]) {sign} 1)'
 
     def _as_declared(self, name: str, value: str, numeric: bool) -> str:
