@@ -1,12 +1,14 @@
-"""The verification gate: nothing the bot wrote whose own call raised is committed or pushed.
+"""The verification gate: nothing the bot wrote whose own call raised (or returned the wrong
+items: `wrong`) is committed or pushed.
 
     gated = implement_verified(dal_dir, verify, commit=True)           # one DAL
     outcomes = gate_many(dal_dirs, verify_batch, commit=True)           # several, verified together
 
 1. implement, files only (no commit), and verify what was written;
 2. every method the bot wrote whose own call raised (`PatternResult.raised`: not a call-site
-   TypeError, not an `empty` result, which depends on data) is taken out; again from the
-   stubs until nothing the bot wrote raises (taking one out can starve another of its data);
+   TypeError, not an `empty` result, which depends on data) or that is `wrong` is taken out;
+   again from the stubs until nothing the bot wrote raises (taking one out can starve another
+   of its data);
 3. the stubs are put back byte for byte and implemented once more without the ones taken out
    (`implement_dal(exclude=...)`: the same code path, with chunk commits when `commit`), so
    those stay stubs and are listed in `not_pushed` with the attempted body;
@@ -162,11 +164,16 @@ def _verify(dals: list[_Dal], verify: BatchVerifier, *, take_out: bool) -> None:
 def _raised(
     trial: ImplementResult, result: VerifyResult, excluded: dict[tuple[str, str], str]
 ) -> dict[tuple[str, str], str]:
-    """Methods this run wrote whose own call raised: (owner, method) -> 'raised <exception>'."""
+    """Methods this run wrote whose own call raised, or that returned a set their condition
+    does not describe (`wrong`): (owner, method) -> 'raised <exception>' / 'wrong: <why>'."""
     written = {(m.owner, m.name) for m in trial.implemented}
     out: dict[tuple[str, str], str] = {}
     for p in result.patterns:
         key = (p.owner, p.method)
-        if p.raised and key in written and key not in excluded:
+        if key not in written or key in excluded:
+            continue
+        if p.raised:
             out.setdefault(key, f'raised {p.raised}')
+        elif p.status == 'wrong':
+            out.setdefault(key, f'wrong: {p.message}')
     return out

@@ -142,3 +142,41 @@ def test_a_filter_comparison_is_checked_on_seeded_items(tmp_path):
         26: (['price=124.95'], []),
     }
     assert {p.status for p in result.patterns if p.id not in wrong} == {'ok'}
+
+
+def test_the_gate_never_keeps_a_method_that_returns_the_wrong_set(visits):
+    """A human broke the base repository so that a page of several Visits loses its last one:
+    the Visit queries the bot wrote return the wrong set on the seeded items (the script's own
+    calls, one visit each, look fine). The gate takes them out; the rest stays."""
+    from bot.gate import implement_verified
+
+    base = visits / 'base_repository.py'
+    loop = "        for item in response.get('Items', []):"
+    text = base.read_text()
+    assert loop in text
+    base.write_text(
+        text.replace(
+            loop,
+            "        page = response.get('Items', [])\n"
+            "        if self.model_class.__name__ == 'Visit' and len(page) > 1:\n"
+            '            page = page[:-1]\n'
+            '        for item in page:',
+        )
+    )
+    # back to the stubs, as the user committed them
+    shutil.copy(VISITS / 'generated_dal' / 'repositories.py', visits / 'repositories.py')
+    shutil.copy(VISITS / 'generated_dal' / 'usage_examples.py', visits / 'usage_examples.py')
+
+    gated = implement_verified(visits, lambda p: verify_dal(load_dal(p), runner='python'))
+    not_pushed = {n.name: n.reason for n in gated.implement.not_pushed}
+    assert not_pushed and all(r.startswith('wrong: visit_date') for r in not_pushed.values())
+    assert set(not_pushed) <= {m for m in methods_of('VisitRepository', gated.verify)}
+    assert 'get_user_orders_in_date_range' not in not_pushed
+    assert not [p for p in gated.verify.patterns if p.status == 'wrong']
+    source = (visits / 'repositories.py').read_text()
+    assert all(f'def {name}(' in source for name in not_pushed)  # left as stubs
+    assert source.count('# TODO: Implement Access Pattern') == len(not_pushed)
+
+
+def methods_of(owner: str, result) -> list[str]:
+    return [p.method for p in result.patterns if p.owner == owner]
