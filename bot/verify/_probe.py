@@ -1,9 +1,9 @@
 """dal-bot range probe: call a DAL's range-query methods with given bounds, in the DAL's process.
 
 Standalone (standard library only, plus what the DAL imports): `bot.verify._ranges` copies this
-file to a temporary directory and runs `python <this file> plan.json result.json` with the DAL
-directory as the working directory and the same clean environment as usage_examples.py. For each
-probe of the plan it builds the script's item as the DAL's entity (`created_entities[...]`),
+file to a temporary directory and runs `python <this file> result.json` with the DAL directory as
+the working directory and the same clean environment as usage_examples.py; the plan (JSON) comes
+on stdin once the imports are done. For each probe of the plan it builds the script's item as the DAL's entity (`created_entities[...]`),
 evaluates the argument expressions the usage repair would write against it, adds the bounds,
 calls the method (reading every page when it returns one) and writes the items that came back.
 """
@@ -70,13 +70,15 @@ def _run(probe, repositories, entities, repos):
 
 
 def main():
-    plan_file, result_file = sys.argv[1], sys.argv[2]
+    result_file = sys.argv[1]
     sys.path.insert(0, '.')
-    with open(plan_file, encoding='utf-8') as f:
-        plan = json.load(f)
-    import entities
+    import entities  # while the parent writes the seeds
     import repositories
 
+    text = sys.stdin.read()
+    if not text.strip():
+        return  # nothing to probe
+    plan = json.loads(text)
     out, repos = {}, {}
     for probe in plan['probes']:
         try:

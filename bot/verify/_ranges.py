@@ -97,30 +97,33 @@ def check_ranges(
         if p.operation in ('Query', 'Scan')
         and (p.filter or p.operation == 'Query' and p.range_condition)
     ]
-    tables = {t.name for p in ranged if (t := _table_of(dal, p)) is not None}
-    items = {name: _scan(client, name) for name in sorted(tables)}
-    script = Path(dal.path) / SCRIPT
-    samples = sample_constructors(Source(script.read_text(encoding='utf-8', errors='replace')))
-    probes = []
-    for pattern in ranged:
-        probe = _set_up(dal, pattern, items, samples)
-        if probe is not None:
-            probes.append(probe)
-    if not probes:
+    if not ranged:
         return {}
-    for probe in probes:
-        _seed(probe, items[probe.table.name])
-    try:
-        _batch(
-            client,
-            [(p.table.name, {'PutRequest': {'Item': i}}) for p in probes for i in p.to_write],
-        )
-        results = _call(dal, probes, endpoint, runner=runner, timeout=timeout, region=region)
-    finally:
-        _batch(
-            client,
-            [(p.table.name, {'DeleteRequest': {'Key': k}}) for p in probes for k in p.written],
-        )
+    with tempfile.TemporaryDirectory(prefix='dalbot-probe-') as tmp:
+        # The probe process imports boto3, pydantic and the DAL while the seeds are written.
+        child = _start(dal, Path(tmp), endpoint, runner=runner, region=region)
+        probes: list[Probe] = []
+        try:
+            tables = {t.name for p in ranged if (t := _table_of(dal, p)) is not None}
+            items = {name: _scan(client, name) for name in sorted(tables)}
+            script = Path(dal.path) / SCRIPT
+            source = script.read_text(encoding='utf-8', errors='replace')
+            samples = sample_constructors(Source(source))
+            probes = [p for pattern in ranged if (p := _set_up(dal, pattern, items, samples))]
+            for probe in probes:
+                _seed(probe, items[probe.table.name])
+            puts = [
+                (p.table.name, {'PutRequest': {'Item': i}}) for p in probes for i in p.to_write
+            ]
+            _batch(client, puts)
+            results = _finish(child, [p for p in probes if p.seeds], timeout=timeout)
+        finally:
+            _kill_group(child.process.pid)
+            child.process.wait()
+            deletes = [
+                (p.table.name, {'DeleteRequest': {'Key': k}}) for p in probes for k in p.written
+            ]
+            _batch(client, deletes)
     out = {}
     for probe in probes:
         result = results.get(str(probe.pattern.id), {})
@@ -351,38 +354,40 @@ def _other_key_fields(probe: Probe) -> list[str]:
     return sorted(fields - probe.fixed - {probe.field})
 
 
-def _call(
-    dal: Dal, probes: list[Probe], endpoint: str, *, runner: str, timeout: float, region: str
-) -> dict:
-    """Run `_probe.py` in the DAL's folder with the probes that have seeds."""
-    live = [p for p in probes if p.seeds]
-    if not live:
+@dataclass
+class _Child:
+    process: subprocess.Popen
+    result: Path
+
+
+def _start(dal: Dal, work: Path, endpoint: str, *, runner: str, region: str) -> _Child:
+    """`_probe.py` in the DAL's folder, same clean environment as the script; it reads its
+    plan from stdin once its imports are done."""
+    script = work / 'dalbot_probe.py'
+    shutil.copyfile(PROBE, script)
+    result = work / 'result.json'
+    process = subprocess.Popen(
+        command(runner, script, [str(result)]),
+        cwd=dal.path,
+        env=child_env(endpoint, work / 'trace.jsonl', region=region),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return _Child(process, result)
+
+
+def _finish(child: _Child, probes: list[Probe], *, timeout: float) -> dict:
+    """Send the plan (nothing: the process ends), wait, read what came back."""
+    plan = json.dumps({'probes': [p.plan() for p in probes]}) if probes else ''
+    try:
+        child.process.communicate(plan.encode('utf-8'), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {}  # judged without the probe
+    if not probes or not child.result.is_file():
         return {}
-    with tempfile.TemporaryDirectory(prefix='dalbot-probe-') as tmp:
-        work = Path(tmp)
-        script = work / 'dalbot_probe.py'
-        shutil.copyfile(PROBE, script)
-        plan, result = work / 'plan.json', work / 'result.json'
-        plan.write_text(json.dumps({'probes': [p.plan() for p in live]}), encoding='utf-8')
-        proc = subprocess.Popen(
-            command(runner, script, [str(plan), str(result)]),
-            cwd=dal.path,
-            env=child_env(endpoint, work / 'trace.jsonl', region=region),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass  # judged without the probe
-        finally:
-            _kill_group(proc.pid)
-            proc.wait()
-        if not result.is_file():
-            return {}
-        return json.loads(result.read_text(encoding='utf-8'))
+    return json.loads(child.result.read_text(encoding='utf-8'))
 
 
 def _compare(probe: Probe, returned: list[dict]) -> Mismatch | None:
