@@ -8,6 +8,7 @@ date where the key is a number) and missing arguments get values from `created_e
 from __future__ import annotations
 
 import ast
+import re
 
 from bot.implement._context import PAGINATION
 from bot.implement._splice import edit
@@ -67,10 +68,25 @@ def _moved_bound(
     if bound is None:
         return None
     inside = {ast.dump(n) for n in ast.walk(ast.parse(bound, mode='eval').body)}
-    same = ast.dump(ast.parse(given, mode='eval').body)
+    same = ast.dump(ast.parse(f'({given})', mode='eval').body)  # may span lines
     return (
         bound if same in inside and ast.dump(ast.parse(bound, mode='eval').body) != same else None
     )
+
+
+_DATETIME_NAMES = re.compile(r'\b(date|datetime|timedelta)(?=[.(])')
+
+
+def _datetime_import(src: Source, names: set[str]) -> tuple[int, int, str]:
+    """`from datetime import ...` as the section's first statement (after its docstring):
+    range bounds next to a date are computed from the script's data when it runs."""
+    function = next(n for n in ast.walk(src.tree) if isinstance(n, ast.FunctionDef))
+    body = function.body
+    docstring = ast.get_docstring(function, clean=False) is not None
+    first = body[1] if docstring and len(body) > 1 else body[0]
+    at = src.line_start(first.lineno)
+    indent = src.lines[first.lineno - 1][: first.col_offset]
+    return at, at, f'{indent}from datetime import {", ".join(sorted(names))}\n'
 
 
 class CallRepair:
@@ -97,7 +113,6 @@ class CallRepair:
             (node for node in ast.walk(src.tree) if _pattern_call(node)),
             key=lambda node: (node.lineno, node.col_offset),
         )
-        self.imports: set[str] = set()
         for call in calls:
             start, end = src.span(call)
             if edits and start < edits[-1][1]:
@@ -105,21 +120,16 @@ class CallRepair:
             new = self._repaired(src, call)
             if new is not None:
                 edits.append((start, end, new))
-        if self.imports:
-            edits.insert(0, self._datetime_import(src))
+        imported = {
+            a.asname or a.name
+            for n in ast.walk(src.tree)
+            if isinstance(n, ast.ImportFrom) and n.module == 'datetime'
+            for a in n.names
+        }
+        needed = {name for *_, new in edits for name in _DATETIME_NAMES.findall(new)} - imported
+        if needed:
+            edits.insert(0, _datetime_import(src, needed))
         return edit(src.text, edits)
-
-    def _datetime_import(self, src: Source) -> tuple[int, int, str]:
-        """`from datetime import ...` as the section's first statement (after its docstring):
-        range bounds next to a date are computed from the script's data."""
-        function = next(n for n in ast.walk(src.tree) if isinstance(n, ast.FunctionDef))
-        body = function.body
-        docstring = ast.get_docstring(function, clean=False) is not None
-        first = body[1] if docstring and len(body) > 1 else body[0]
-        at = src.line_start(first.lineno)
-        indent = src.lines[first.lineno - 1][: first.col_offset]
-        names = ', '.join(sorted(self.imports))
-        return at, at, f'{indent}from datetime import {names}\n'
 
     def _repaired(self, src: Source, call: ast.Call) -> str | None:
         attr, name = _pattern_call(call)
@@ -133,7 +143,6 @@ class CallRepair:
         if pattern is None:
             return self._crud_key_call(src, call, owner, method)
         values = ArgumentValues(self.dal, pattern, method, self.samples)
-        values.imports = self.imports
         order = [p.name for p in pattern.parameters] or [p.name for p in method.parameters]
         positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         given: dict[str, ast.expr] = dict(zip(order, positional, strict=False))

@@ -42,7 +42,6 @@ class ArgumentValues:
         # `sample_order = Order(...)` of the CRUD section, by entity: the literal values the
         # script's data is made of, which tell a date from another string.
         self.samples = samples or {}
-        self.imports: set[str] = set()  # from datetime, for the bounds next to a date
         self.entity = dal.entity(pattern.entity)
         # Entities the same call already passes (`test_reservation`): their fields first.
         self.passed: dict[str, str] = {}
@@ -237,10 +236,8 @@ class ArgumentValues:
         sampled = sample_literal(self.samples, e.name, field)
         sign = '+' if direction > 0 else '-'
         if kind(sampled) == 'date':
-            self.imports |= {'date', 'timedelta'}
             return f'str(date.fromisoformat({value}) {sign} timedelta(days=1))'
         if kind(sampled) == 'datetime':
-            self.imports |= {'datetime', 'timedelta'}
             zulu = sampled.endswith('Z')
             parsed = f"{value}.removesuffix('Z')" if zulu else value
             sep = "sep=' '" if sampled[10] == ' ' else ''
