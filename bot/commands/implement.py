@@ -79,7 +79,7 @@ def summary(result: ImplementResult) -> str:
         lines.append(f'  index key not added: {reason}')
     for left in result.left:
         lines.append(
-            f'  left: {left.file}:{left.line} {left.owner}.{left.name} (#{left.pattern_id}): {left.reason}'
+            f'  left: {left.file}:{left.line} {left.owner}.{left.name} (AP {left.pattern_id}): {left.reason}'
         )
     for n in result.not_pushed:
         lines.append(

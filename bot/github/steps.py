@@ -155,11 +155,11 @@ def annotations(report: RunReport) -> list[str]:
             lines.append(
                 workflow.annotation(
                     'error',
-                    f'access pattern #{p.id} {p.owner}.{p.method}: {p.status}'
+                    f'access pattern {p.id} {p.owner}.{p.method}: {p.status}'
                     + (f': {p.message}' if p.message else ''),
                     file=where.file if where else o.dal,
                     line=where.line if where else None,
-                    title=f'dal-bot: pattern #{p.id} {p.status}',
+                    title=f'dal-bot: AP {p.id} {p.status}',
                 )
             )
     return lines

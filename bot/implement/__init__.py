@@ -104,10 +104,13 @@ def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
 def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) -> str:
     where = dal_dir.relative_to(repo_root) if repo_root else dal_dir.name
     owners = ', '.join(dict.fromkeys(p.method.owner for p in chunk))
-    ids = ', '.join(f'#{p.pattern_id}' for p in chunk)
-    lines = [f'dal-bot: implement {ids} in {owners}', '']
+    # `#3` in a commit message links (and cross-references) issue 3 of the repository on
+    # GitHub: patterns are named `access patterns 1, 2` / `AP 3` instead.
+    ids = ', '.join(str(p.pattern_id) for p in chunk)
+    noun = 'access pattern' if len(chunk) == 1 else 'access patterns'
+    lines = [f'dal-bot: implement {noun} {ids} in {owners}', '']
     for p in chunk:
-        lines.append(f'- {p.method.owner}.{p.method.name}: #{p.pattern_id} {p.operation}')
+        lines.append(f'- {p.method.owner}.{p.method.name}: AP {p.pattern_id} {p.operation}')
         lines += [f'  {label}' for label in p.inferred]
     lines += ['', f'DAL: {where}']
     return '\n'.join(lines)

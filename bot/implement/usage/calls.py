@@ -144,7 +144,7 @@ class CallRepair:
                 args.append((p.name, 'None'))
             elif p.default is None:
                 self.repairs.append(
-                    f'#{pattern.id} {name}: no value for required parameter {p.name!r}'
+                    f'AP {pattern.id} {name}: no value for required parameter {p.name!r}'
                 )
                 return None
         keywords_changed = [k.arg for k in call.keywords] != [n for n, _ in args]
@@ -156,9 +156,9 @@ class CallRepair:
         ):
             return None
         if changed:
-            self.repairs.append(f'#{pattern.id} {owner}.{name}: ' + ', '.join(changed))
+            self.repairs.append(f'AP {pattern.id} {owner}.{name}: ' + ', '.join(changed))
         elif keywords_changed:
-            self.by_name.append(f'#{pattern.id}')
+            self.by_name.append(f'AP {pattern.id}')
         return f'{src.segment(call.func)}({", ".join(f"{k}={v}" for k, v in args)})'
 
     def _crud_key_call(
