@@ -32,7 +32,9 @@ def bare_references(text: str) -> list[str]:
         if opener:
             fence = opener.group(1)
             continue
-        found += [f'line {number}: {m} in {line!r}' for m in _REFERENCE.findall(_SPAN.sub('', line))]
+        found += [
+            f'line {number}: {m} in {line!r}' for m in _REFERENCE.findall(_SPAN.sub('', line))
+        ]
     return found
 
 
