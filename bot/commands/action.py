@@ -42,11 +42,19 @@ def choose_mode(mode: str, event_name: str) -> str:
 
 
 def run(args: argparse.Namespace, env=None, hooks=None) -> int:
-    from bot.github import gitops, workflow
-    from bot.github.context import Context
+    from bot.github.ownership import kept_for_owner
 
     env = os.environ if env is None else env
     workspace = Path(env.get('GITHUB_WORKSPACE') or '.')
+    # whatever happens, what the bot wrote in the workspace ends up the runner's
+    with kept_for_owner(workspace.resolve()):
+        return _run(args, env, hooks, workspace)
+
+
+def _run(args: argparse.Namespace, env, hooks, workspace: Path) -> int:
+    from bot.github import gitops, workflow
+    from bot.github.context import Context
+
     if workspace.is_dir():
         gitops.mark_safe_directory(workspace)
     ctx = Context.from_env(

@@ -90,7 +90,7 @@ def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: list[Pat
     """The gate's verifier for several DALs: models loaded, then verified in parallel; a DAL
     that cannot be is its exception (the gate hands it back as that DAL's failure)."""
     from bot.model import load_dal
-    from bot.verify import Failed, verify_many
+    from bot.verify import Failed, job_dirs, verify_many
 
     loaded: list = []
     for path in paths:
@@ -106,7 +106,15 @@ def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: list[Pat
         }
         loaded.append(dal)
     dals = [d for d in loaded if not isinstance(d, Exception)]
-    done = iter(verify_many(dals, backend=ctx.backend(), timeout=ctx.timeout, runner=ctx.runner))
+    done = iter(
+        verify_many(
+            dals,
+            backend=ctx.backend(),
+            timeout=ctx.timeout,
+            runner=ctx.runner,
+            protect=job_dirs(ctx.env),  # closed to the DAL's code while it runs
+        )
+    )
     out = []
     for item in loaded:
         result = item if isinstance(item, Exception) else next(done)
