@@ -206,6 +206,8 @@ def _publish(ctx: Context, report: RunReport, pull, existing, fork: bool) -> int
         body = comment_md.render_short(report, env=env)
     summary = full if report.patch_file is None else body
 
+    if fork:
+        steps.write_artifact_files(ctx, report, body)
     post = not report.clean or ctx.inputs.comment_when_clean or existing is not None
     api_failure = None
     if post:
@@ -222,7 +224,8 @@ def _publish(ctx: Context, report: RunReport, pull, existing, fork: bool) -> int
     code = steps.finish(ctx, report, summary)
     if api_failure:
         if fork:
-            # a fork's token is read-only: the summary and the annotations carry the report
+            # a fork's token is read-only: the summary and the annotations carry the report,
+            # and the comment workflow (mode: comment) posts it from the uploaded artifact
             workflow.emit(workflow.annotation('warning', api_failure, title='dal-bot'))
         else:
             raise InfrastructureError(api_failure)

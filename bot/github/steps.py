@@ -17,6 +17,7 @@ from bot.github.results import DalOutcome, Location, RunReport
 
 REPORT_FILE = 'dal-bot-report.json'
 PATCH_FILE = 'dal-bot.patch'
+MARKDOWN_FILE = 'dal-bot-comment.md'
 
 
 def log(message: str) -> None:
@@ -184,6 +185,14 @@ def write_patch(ctx: Context, patch: str) -> str:
     path = ctx.workspace / PATCH_FILE
     path.write_text(patch)
     return PATCH_FILE
+
+
+def write_artifact_files(ctx: Context, report: RunReport, markdown: str) -> None:
+    """Fork mode: the comment and the patch beside the JSON report, for the job to upload as
+    the artifact the comment workflow posts (bot.github.fork_comment)."""
+    (ctx.workspace / MARKDOWN_FILE).write_text(markdown, encoding='utf-8')
+    if report.patch:
+        write_patch(ctx, report.patch)
 
 
 def finish(ctx: Context, report: RunReport, summary_markdown: str) -> int:
