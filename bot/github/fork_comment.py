@@ -208,6 +208,11 @@ def run_comment(ctx: Context) -> int:
 
     with api_call(f'listing the comments of pull request {pull.number}'):
         existing = find_comment(pull)
+    if existing is not None and getattr(existing.user, 'type', '') != 'Bot':
+        existing = None  # a marker planted by the fork's author is not ours to edit
+    if existing is None and report.clean and not ctx.inputs.comment_when_clean:
+        steps.log('nothing to do and comment-when-clean is false: no comment')
+        return 0
     with api_call(f'commenting on pull request {pull.number}'):
         if existing is not None:
             if existing.body != body:

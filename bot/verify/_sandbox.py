@@ -105,7 +105,8 @@ def reachable(path: Path | str, uid: int, gid: int, want: int = 0o5) -> bool:
 def _copy_dal(src: Path, dest: Path) -> None:
     """Regular files and folders, readable by all, writable by none but root; symlinks as
     links (never followed: the bot would read their target as root); nothing else."""
-    dest.mkdir(mode=0o755)
+    dest.mkdir()
+    os.chmod(dest, 0o755)  # whatever the bot's umask
     for entry in os.scandir(src):
         target = dest / entry.name
         if entry.name == '__pycache__':
@@ -120,8 +121,18 @@ def _copy_dal(src: Path, dest: Path) -> None:
 
 
 def _private_dir(path: Path, uid: int, gid: int) -> Path:
-    path.mkdir(mode=0o700, exist_ok=True)
-    os.chown(path, uid, gid)
+    """A folder only uid may use. An existing one must be a real folder already uid's (in a
+    shared /tmp someone could plant a link to make root give away another folder)."""
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        st = path.lstat()
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid not in (uid, 0):
+            raise InfrastructureError(
+                f'{path} exists and is not a folder of the sandbox user {uid}: remove it'
+            ) from None
+    os.lchown(path, uid, gid)
+    os.chmod(path, 0o700)
     return path
 
 

@@ -219,3 +219,13 @@ def test_a_run_for_an_older_head_comments_nothing(tmp_path, gh, fork_pull, fork_
     run = comment_run(tmp_path, gh, fork_pull, 71, head_sha='2' * 40)
     assert run_action(run.env) == 0
     assert gh.comments(NUMBER) == [] and not gh.writes()
+
+
+def test_a_marker_planted_by_someone_else_is_left_alone(tmp_path, gh, fork_pull, fork_run):
+    planted = gh.add_comment(NUMBER, f'{MARKER}\nall green, merge it', user='mallory')
+    gh.add_artifact(81, ARTIFACT, zipped(fork_run['files']), head_sha=fork_pull.head_sha)
+    assert run_action(comment_run(tmp_path, gh, fork_pull, 81).env) == 0
+    comments = {c['id']: c for c in gh.comments(NUMBER)}
+    assert comments[planted['id']]['body'] == f'{MARKER}\nall green, merge it'
+    ours = [c for c in comments.values() if c['user']['type'] == 'Bot']
+    assert len(ours) == 1 and 'svc/generated_dal' in ours[0]['body']
