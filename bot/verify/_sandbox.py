@@ -247,7 +247,9 @@ def sandbox(
         yield Sandbox(cwd=dal_dir)
         return
 
-    os.chmod(workdir, 0o711)  # the sandbox reaches its own folders inside, lists nothing
+    # the sandbox reads the launcher and its module (imports list the folder); its own
+    # HOME and TMPDIR inside are private
+    os.chmod(workdir, 0o755)
     for name in ('trace.jsonl',):
         if (workdir / name).exists():
             os.chown(workdir / name, uid, gid)
