@@ -250,9 +250,9 @@ def sandbox(
     # the sandbox reads the launcher and its module (imports list the folder); its own
     # HOME and TMPDIR inside are private
     os.chmod(workdir, 0o755)
-    for name in ('trace.jsonl',):
-        if (workdir / name).exists():
-            os.chown(workdir / name, uid, gid)
+    trace = workdir / 'trace.jsonl'  # the launcher appends to it
+    if trace.exists():
+        os.chown(trace, uid, gid)
     copy = workdir / 'dal.copy'
     _copy_dal(dal_dir, copy)
     home = _private_dir(workdir / 'home', uid, gid)
