@@ -64,7 +64,10 @@ def _everything_written(gh, origin, run: Run, stdout: str) -> dict[str, str]:
 def test_pr_commits_comment_summary_and_annotations_link_no_issue(tmp_path, gh, capsys):
     # stubs left (unmappable), failing patterns, usage repairs of both templates: every
     # sentence that names a pattern number
-    repos = make_pr_repos(tmp_path / 'git', {'svc/a': 'messy_signatures', 'svc/b': 'legacy_blog'})
+    repos = make_pr_repos(
+        tmp_path / 'git',
+        {'svc/a': 'messy_signatures', 'svc/b': 'legacy_blog', 'svc/c': 'user_analytics'},
+    )
     gh.add_pull(7, repos.branch, head_sha=repos.head_sha, base_sha=repos.base_sha)
     run = pr_env(tmp_path, gh, repos)
     run_action(run.env)
