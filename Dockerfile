@@ -21,6 +21,8 @@ LABEL org.opencontainers.image.title="dal-bot" \
 # The bot lives in its own venv (works on the official python image and on a plain Debian one
 # alike, without touching the system's packages). uv runs usage examples with that venv's
 # interpreter and a cache warmed at build time, so it needs no network at run time.
+# The DAL's code runs as `nobody` (65534), never as root (bot/verify/_sandbox.py): it cannot read
+# the bot's environment (the token) or the job's files. DAL_BOT_SANDBOX=require: no fallback.
 ENV VIRTUAL_ENV=/opt/dal-bot \
     PATH=/opt/dal-bot/bin:$PATH \
     UV_CACHE_DIR=/opt/uv-cache \
@@ -29,7 +31,8 @@ ENV VIRTUAL_ENV=/opt/dal-bot \
     UV_LINK_MODE=copy \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DAL_BOT_SANDBOX=require
 
 # git: the bot commits and pushes in the workspace, which GitHub mounts owned by another uid.
 # git's perl (~50 MB) serves only its perl porcelain (add -i, send-email, svn), which the bot
@@ -61,8 +64,10 @@ RUN python3 -m venv "$VIRTUAL_ENV" \
     && uv --version
 
 # Warm uv's cache with what usage examples ask for; then prove it works without the network.
+# The cache belongs to the sandbox user (nobody), who runs usage examples with it.
 RUN uv run --no-project --with boto3 --with pydantic python -c 'import boto3, pydantic' \
-    && UV_OFFLINE=1 uv run --no-project --with boto3 --with pydantic python -c 'import boto3, pydantic'
+    && UV_OFFLINE=1 uv run --no-project --with boto3 --with pydantic python -c 'import boto3, pydantic' \
+    && chown -R 65534:65534 "$UV_CACHE_DIR"
 
 WORKDIR /github/workspace
 ENTRYPOINT ["dal-bot", "action"]

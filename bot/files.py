@@ -11,10 +11,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import pysource
+
 
 def compile_check(path: Path, text: str) -> None:
     """Raise if `text` is not valid Python; nothing is written or committed then."""
-    compile(text, str(path), 'exec', dont_inherit=True)
+    pysource.compile_checked(text, str(path))
 
 
 def read_source(path: Path) -> tuple[str, str]:

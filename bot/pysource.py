@@ -8,9 +8,28 @@ from __future__ import annotations
 
 import ast
 import itertools
+import threading
 import tokenize
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+# CPython 3.11 keeps one recursion counter for turning C syntax trees into `ast` objects and
+# back; two threads doing it at once fail with "SystemError: AST constructor recursion depth
+# mismatch" (python/cpython#106905). Several DALs are verified on threads, and the embedded
+# server builds its routes with `ast` on its first request: every such use goes through this lock.
+AST_LOCK = threading.Lock()
+
+
+def parse(text: str, filename: str = '<unknown>', mode: str = 'exec') -> ast.AST:
+    """`ast.parse`, safe to call from any thread."""
+    with AST_LOCK:
+        return ast.parse(text, filename, mode)
+
+
+def compile_checked(source: str | ast.AST, filename: str) -> None:
+    """`compile` (a SyntaxError names the file and line), safe to call from any thread."""
+    with AST_LOCK:
+        compile(source, filename, 'exec', dont_inherit=True)
 
 
 def normalized(text: str) -> str:
@@ -36,7 +55,7 @@ class Source:
     def __init__(self, text: str, tree: ast.Module | None = None):
         self.text = text
         self.lines = split_lines(text)
-        self.tree = ast.parse(text) if tree is None else tree
+        self.tree = parse(text) if tree is None else tree
         self._starts = [0, *itertools.accumulate(len(line) for line in self.lines)]
 
     def offset(self, lineno: int, col: int) -> int:

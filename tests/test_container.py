@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -272,3 +273,166 @@ def test_pull_request_flow_in_the_container(image, tmp_path):
         assert 'services/shop/generated_dal' in comments[0]['body']
         assert not gh.unknown, gh.unknown
         assert (tmp_path / 'runner' / 'summary').read_text().strip()
+
+
+# -- the token out of the DAL code's reach, the workspace left as the runner owns it ------------
+
+RUNNER_UID = 1001
+HUNT_TOKEN = 'ghs_containerhunt0123456789abcdef'
+# What a hostile pull request could put in usage_examples.py: look for the job token in every
+# process's environment, the workspace (its .git included) and the runner's file-command, event
+# and home folders, then carry on so the DAL still verifies. The findings go to /hunt, a
+# world-writable folder the test mounts for that purpose.
+HUNTER = """
+import glob as _g, json as _j, os as _o
+_hits, _read, _denied = [], 0, 0
+def _look(_p):
+    global _read, _denied
+    try:
+        with open(_p, 'rb') as _f:
+            _read += 1
+            if TOKEN.encode() in _f.read():
+                _hits.append(_p)
+    except OSError:
+        _denied += 1
+for _p in _g.glob('/proc/[0-9]*/environ'):
+    _look(_p)
+for _top in ('/github/workspace', '/github/file_commands', '/github/workflow', '/github/home'):
+    _look(_top + '/.git/config')
+    for _root, _dirs, _files in _o.walk(_top, onerror=lambda e: None):
+        for _n in _files:
+            _look(_o.path.join(_root, _n))
+with open('/hunt/result.json', 'w') as _f:
+    _j.dump({'hits': _hits, 'read': _read, 'denied': _denied, 'uid': _o.getuid()}, _f)
+"""
+
+
+@pytest.fixture(scope='module')
+def runner_job(image):
+    """One pull_request run of the image as GitHub lays it out (/github/workspace owned by the
+    runner's uid 1001, /github/home, /github/file_commands, /github/workflow), the token in
+    INPUT_GITHUB-TOKEN and GITHUB_TOKEN and persisted in `.git/config` like actions/checkout
+    does, and a usage_examples.py that hunts for the token."""
+    from bot.github.workflow import parse_outputs
+    from tests.support.events import action_env, pull_request_event
+    from tests.support.github_standin import GitHubStandIn
+    from tests.support.gitrepos import commit_all, git, make_pr_repos
+
+    top = Path(tempfile.mkdtemp(prefix='dalbot-container-'))
+    os.chmod(top, 0o755)  # uid 1001 must reach the workspace afterwards
+    repo = 'acme/shop'
+    try:
+        repos = make_pr_repos(top / 'git', {'services/shop': 'shop_example'})
+        usage = repos.workspace / 'services/shop/generated_dal/usage_examples.py'
+        text = usage.read_text()
+        anchor = 'from repositories import'
+        at = text.index('\n', text.index(anchor)) + 1
+        usage.write_text(text[:at] + f'TOKEN = {HUNT_TOKEN!r}\n' + HUNTER + text[at:])
+        head = commit_all(repos.workspace, 'a usage example that looks around')
+        git(repos.workspace, 'push', '--quiet', 'origin', repos.branch)
+        git(repos.workspace, 'config', 'http.https://github.com/.extraheader',
+            f'AUTHORIZATION: bearer {HUNT_TOKEN}')  # fmt: skip
+        hunt = top / 'hunt'
+        hunt.mkdir()
+        os.chmod(hunt, 0o777)
+        with GitHubStandIn(repo=repo, default_branch='main') as gh:
+            gh.add_pull(7, repos.branch, head_sha=head, base_sha=repos.base_sha)
+            event = pull_request_event(
+                repo=repo, number=7, head_ref=repos.branch, head_sha=head,
+                base_sha=repos.base_sha,
+            )  # fmt: skip
+            runner = top / 'runner'
+            env = action_env(
+                runner, api_url=gh.url, workspace=Path('/github/workspace'), repo=repo,
+                event_name='pull_request', event=event, token=HUNT_TOKEN,
+                inputs={'mode': 'pr', 'commit-author': 'dal-bot <dal-bot@users.noreply.github.com>'},
+            )  # fmt: skip
+            (runner / 'event.json').rename(runner / 'workflow.json')
+            env.update(
+                GITHUB_TOKEN=HUNT_TOKEN,
+                HOME='/github/home',
+                GITHUB_EVENT_PATH='/github/workflow/event.json',
+                GITHUB_OUTPUT='/github/file_commands/output',
+                GITHUB_STEP_SUMMARY='/github/file_commands/summary',
+                RUNNER_TEMP='/home/runner/work/_temp',  # as on GitHub: not mounted
+            )
+            for name in ('home', 'file_commands', 'workflow'):
+                (top / name).mkdir()
+            (runner / 'workflow.json').rename(top / 'workflow' / 'event.json')
+            for name in ('output', 'summary'):
+                (runner / name).rename(top / 'file_commands' / name)
+            for path in (repos.workspace, top / 'home', top / 'file_commands', top / 'workflow'):
+                subprocess.run(
+                    ['chown', '-R', f'{RUNNER_UID}:{RUNNER_UID}', str(path)], check=True
+                )
+            env_args = [arg for name, value in env.items() for arg in ('-e', f'{name}={value}')]
+            result = docker(
+                'run', '--rm', '--network', 'host',
+                '-v', f'{repos.workspace}:/github/workspace',
+                '-v', f'{top / "home"}:/github/home',
+                '-v', f'{top / "file_commands"}:/github/file_commands',
+                '-v', f'{top / "workflow"}:/github/workflow',
+                '-v', f'{repos.origin}:{repos.origin}',
+                '-v', f'{hunt}:/hunt',
+                '--workdir', '/github/workspace',
+                *env_args, image,
+            )  # fmt: skip
+            outputs = parse_outputs((top / 'file_commands' / 'output').read_text())
+            found = hunt / 'result.json'
+            yield {
+                'result': result,
+                'output': result.stdout + result.stderr,
+                'outputs': outputs,
+                'hunt': json.loads(found.read_text()) if found.is_file() else None,
+                'repos': repos,
+                'top': top,
+                'comments': gh.comments(7),
+            }
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.docker
+def test_the_dal_code_cannot_find_the_token_and_still_verifies(runner_job):
+    job = runner_job
+    assert job['result'].returncode == 0, job['output']
+    hunt = job['hunt']
+    assert hunt is not None, 'the hunting usage example did not run\n' + job['output']
+    assert hunt['uid'] == 65534, hunt  # nobody, not root
+    assert hunt['read'] > 0, hunt  # it could read its own /proc entries: it did look
+    print('hunt:', hunt)
+    assert hunt['hits'] == [], hunt
+    outputs = job['outputs']
+    assert int(outputs['patterns-ok']) > 0 and outputs['patterns-failed'] == '0', outputs
+    assert len(job['comments']) == 1
+
+
+@pytest.mark.docker
+def test_the_workspace_stays_the_runners_and_git_works_there(runner_job):
+    job = runner_job
+    workspace = job['repos'].workspace
+    root_owned = [
+        str(Path(r, n).relative_to(workspace))
+        for r, dirs, files in os.walk(workspace)
+        for n in dirs + files
+        if Path(r, n).lstat().st_uid == 0
+    ]
+    assert root_owned == [], root_owned
+    assert 'new entries under the workspace' in job['output']
+    home = job['top'] / 'runner-home'
+    home.mkdir()
+    (home / '.gitconfig').write_text('[safe]\n\tdirectory = *\n')  # the origin is root's here
+    os.chown(home, RUNNER_UID, RUNNER_UID)
+    (workspace / 'later.txt').write_text('a later step\n')
+    os.chown(workspace / 'later.txt', RUNNER_UID, RUNNER_UID)
+    env = {
+        'PATH': os.environ['PATH'], 'HOME': str(home),
+        'GIT_AUTHOR_NAME': 'r', 'GIT_AUTHOR_EMAIL': 'r@x', 'GIT_COMMITTER_NAME': 'r',
+        'GIT_COMMITTER_EMAIL': 'r@x',
+    }  # fmt: skip
+    for args in (['add', 'later.txt'], ['commit', '-qm', 'later'], ['fetch', '-q', 'origin']):
+        done = subprocess.run(
+            ['git', *args], cwd=workspace, env=env, user=RUNNER_UID, group=RUNNER_UID,
+            extra_groups=[], capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, (args, done.stderr)

@@ -1,7 +1,8 @@
 """`dal-bot action`: the container's entry point (PR, fork, sweep and detect modes).
 
 The mode is the `mode` input, else chosen from the event: pull_request -> pr (fork mode when
-the head repository is not the base repository), schedule / workflow_dispatch -> sweep.
+the head repository is not the base repository), schedule / workflow_dispatch -> sweep,
+workflow_run -> comment (a fork pull request's report, from its run's artifact).
 Inputs come from INPUT_<NAME> variables (bot.github.inputs).
 """
 
@@ -19,11 +20,14 @@ EVENT_MODES = {
     'pull_request_target': 'pr',
     'schedule': 'sweep',
     'workflow_dispatch': 'sweep',
+    'workflow_run': 'comment',
 }
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--mode', choices=('pr', 'sweep', 'detect'), help='override input `mode`')
+    parser.add_argument(
+        '--mode', choices=('pr', 'sweep', 'detect', 'comment'), help='override input `mode`'
+    )
     parser.add_argument(
         '--dry-run', action='store_true', help='sweep: report what it would do, change nothing'
     )
@@ -37,16 +41,24 @@ def choose_mode(mode: str, event_name: str) -> str:
     raise BadInput(
         'GITHUB_EVENT_NAME',
         f'cannot choose a mode for the {event_name or "(unset)"!s} event: set the `mode` input '
-        "to 'pr', 'sweep' or 'detect'",
+        "to 'pr', 'sweep', 'detect' or 'comment'",
     )
 
 
 def run(args: argparse.Namespace, env=None, hooks=None) -> int:
-    from bot.github import gitops, workflow
-    from bot.github.context import Context
+    from bot.github.ownership import kept_for_owner
 
     env = os.environ if env is None else env
     workspace = Path(env.get('GITHUB_WORKSPACE') or '.')
+    # whatever happens, what the bot wrote in the workspace ends up the runner's
+    with kept_for_owner(workspace.resolve()):
+        return _run(args, env, hooks, workspace)
+
+
+def _run(args: argparse.Namespace, env, hooks, workspace: Path) -> int:
+    from bot.github import gitops, workflow
+    from bot.github.context import Context
+
     if workspace.is_dir():
         gitops.mark_safe_directory(workspace)
     ctx = Context.from_env(
@@ -66,6 +78,10 @@ def run(args: argparse.Namespace, env=None, hooks=None) -> int:
         )
     if mode == 'detect':
         return _detect(ctx)
+    if mode == 'comment':
+        from bot.github.fork_comment import run_comment
+
+        return run_comment(ctx)
     try:
         if mode == 'sweep':
             from bot.github.sweep import run_sweep

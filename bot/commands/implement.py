@@ -67,7 +67,7 @@ def summary(result: ImplementResult) -> str:
     lines += [f'  {op:<15} {n}' for op, n in sorted(counts.items())]
     for m in result.implemented:
         lines += [
-            f'  inferred: {m.file}:{m.line} {m.owner}.{m.name} (#{m.pattern_id}): {label}'
+            f'  inferred: {m.file}:{m.line} {m.owner}.{m.name} (AP {m.pattern_id}): {label}'
             for label in m.inferred
         ]
     for added in result.index_keys:
@@ -79,11 +79,11 @@ def summary(result: ImplementResult) -> str:
         lines.append(f'  index key not added: {reason}')
     for left in result.left:
         lines.append(
-            f'  left: {left.file}:{left.line} {left.owner}.{left.name} (#{left.pattern_id}): {left.reason}'
+            f'  left: {left.file}:{left.line} {left.owner}.{left.name} (AP {left.pattern_id}): {left.reason}'
         )
     for n in result.not_pushed:
         lines.append(
-            f'  not pushed: {n.file}:{n.line} {n.owner}.{n.name} (#{n.pattern_id}): {n.reason}'
+            f'  not pushed: {n.file}:{n.line} {n.owner}.{n.name} (AP {n.pattern_id}): {n.reason}'
         )
     for repair in result.usage_repairs:
         lines.append(f'  usage_examples.py: {repair}')

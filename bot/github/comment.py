@@ -43,6 +43,12 @@ def apply_command(repository: str, pull_number: int | None) -> str:
     )
 
 
+def pull_link(number: int, url: str | None) -> str:
+    """A pull request named without a bare `#N` (GitHub links those to whatever issue N is)."""
+    label = f'pull request {int(number)}'
+    return f'[{label}]({url})' if url and url.startswith('https://') else label
+
+
 def _short(sha: str) -> str:
     return sha[:7]
 
@@ -133,7 +139,8 @@ def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[
     mark = '✅' if outcome.ok else '❌'
     out = [f'### {mark} {code_span(outcome.dal)}', '']
     if outcome.pull_url and outcome.pull_number:
-        out += [f'Pull request: #{int(outcome.pull_number)} ({escape_cell(outcome.action)})', '']
+        link = pull_link(outcome.pull_number, outcome.pull_url)
+        out += [f'Pull request: {link} ({escape_cell(outcome.action)})', '']
     if outcome.error:
         out += [f'**Could not be checked:** {escape_cell(outcome.error, 1000)}', '']
     commits = outcome.commits
@@ -155,7 +162,7 @@ def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[
         out += [f'**Inferred from names** ({len(inferred)}) — please check these readings:', '']
         rows = [
             f'- {code_span(f"{m.owner}.{m.name}")}'
-            + (f' (pattern #{m.pattern_id})' if m.pattern_id is not None else '')
+            + (f' (AP {m.pattern_id})' if m.pattern_id is not None else '')
             + f': {escape_cell(label)}'
             for m, label in inferred
         ]
@@ -170,7 +177,7 @@ def _dal_section(outcome: DalOutcome, report: RunReport, compact: bool) -> list[
         out += [f'**Stubs left** ({len(left)}) — not implemented, never guessed:', '']
         rows = [
             f'- {code_span(f"{s.owner}.{s.name}")}'
-            + (f' (pattern #{s.pattern_id})' if s.pattern_id is not None else '')
+            + (f' (AP {s.pattern_id})' if s.pattern_id is not None else '')
             + f' at {code_span(f"{s.file}:{s.line}")}: {escape_cell(s.reason)}'
             for s in left
         ]
@@ -202,7 +209,7 @@ def _not_pushed_section(outcome: DalOutcome, compact: bool) -> list[str]:
     for n in taken_out:
         out.append(
             f'- {code_span(f"{n.owner}.{n.name}")}'
-            + (f' (pattern #{n.pattern_id})' if n.pattern_id is not None else '')
+            + (f' (AP {n.pattern_id})' if n.pattern_id is not None else '')
             + f' at {code_span(f"{n.file}:{n.line}")}: not pushed: {escape_cell(n.reason)}'
             + ''.join(f' ({escape_cell(label)})' for label in n.inferred)
         )

@@ -40,7 +40,7 @@ class Inputs(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra='forbid')
 
     github_token: str = Field('', alias='github-token', repr=False)
-    mode: Literal['pr', 'sweep', 'detect', ''] = ''  # '': chosen from the event
+    mode: Literal['pr', 'sweep', 'detect', 'comment', ''] = ''  # '': chosen from the event
     paths: str = '**'
     dynamodb_endpoint: str = Field('', alias='dynamodb-endpoint')
     commit: bool = True
@@ -138,7 +138,7 @@ def read_inputs(env: Mapping[str, str] | None = None, **overrides) -> Inputs:
         name = name or field
         message = err['msg'].removeprefix('Value error, ')
         if err['type'] == 'literal_error':
-            message = f"must be one of 'pr', 'sweep', 'detect', got {err['input']!r}"
+            message = f"must be one of 'pr', 'sweep', 'detect', 'comment', got {err['input']!r}"
         elif err['type'] in ('greater_than_equal', 'less_than_equal'):
             message = f'must be 3, 4 or 5 (methods per commit), got {err["input"]!r}'
         raise InputError(name, message) from None

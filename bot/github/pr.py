@@ -66,7 +66,7 @@ def _changed(ctx: Context, base_sha: str, pull) -> list[str]:
         return changed_files(ctx.workspace, base_sha, 'HEAD')
     except InfrastructureError as e:
         steps.log(f'{e}; asking the API for the changed files instead')
-        with api_call(f'listing the files of pull request #{pull.number}'):
+        with api_call(f'listing the files of pull request {pull.number}'):
             return [f.filename for f in pull.get_files()]
 
 
@@ -108,14 +108,14 @@ def run_pr(ctx: Context, hooks: Hooks | None = None) -> int:
         pull_number=number,
         branch=branch,
     )
-    steps.log(f'pull request #{number} ({mode} mode)')
+    steps.log(f'pull request {number} ({mode} mode)')
 
     gh = ctx.github()
     with api_call(f'reading repository {ctx.repository}'):
         repo_api = gh.get_repo(ctx.repository)
-    with api_call(f'reading pull request #{number}'):
+    with api_call(f'reading pull request {number}'):
         pull = repo_api.get_pull(number)
-    with api_call(f'listing the comments of pull request #{number}'):
+    with api_call(f'listing the comments of pull request {number}'):
         existing = find_comment(pull)
 
     repo = gitops.open_repo(ctx.workspace)
@@ -206,6 +206,8 @@ def _publish(ctx: Context, report: RunReport, pull, existing, fork: bool) -> int
         body = comment_md.render_short(report, env=env)
     summary = full if report.patch_file is None else body
 
+    if fork:
+        steps.write_artifact_files(ctx, report, body)
     post = not report.clean or ctx.inputs.comment_when_clean or existing is not None
     api_failure = None
     if post:
@@ -218,11 +220,12 @@ def _publish(ctx: Context, report: RunReport, pull, existing, fork: bool) -> int
                 created = pull.create_issue_comment(body)
                 steps.log(f'comment {created.id} created')
         except api_errors() as e:
-            api_failure = describe(e, f'commenting on pull request #{report.pull_number}')
+            api_failure = describe(e, f'commenting on pull request {report.pull_number}')
     code = steps.finish(ctx, report, summary)
     if api_failure:
         if fork:
-            # a fork's token is read-only: the summary and the annotations carry the report
+            # a fork's token is read-only: the summary and the annotations carry the report,
+            # and the comment workflow (mode: comment) posts it from the uploaded artifact
             workflow.emit(workflow.annotation('warning', api_failure, title='dal-bot'))
         else:
             raise InfrastructureError(api_failure)

@@ -116,6 +116,56 @@ class RunReport(BaseModel):
             'report': report_path,
         }
 
+    @classmethod
+    def from_json_dict(cls, data: Any) -> RunReport:
+        """The report `to_json_dict` wrote, validated field by field (pydantic): the comment
+        mode reads it from an artifact a pull request's run produced, so it is untrusted.
+        Raises ValueError naming what is wrong."""
+        from pydantic import ValidationError
+
+        if not isinstance(data, dict):
+            raise ValueError('the report is not a JSON object')
+        if data.get('schema') != 'dal-bot/action' or data.get('version') != 1:
+            raise ValueError(
+                f'not a dal-bot/action version 1 report (schema {data.get("schema")!r}, '
+                f'version {data.get("version")!r})'
+            )
+        try:
+            dals = data.get('dals')
+            if not isinstance(dals, list):
+                raise ValueError('`dals` is not a list')
+            outcomes = [
+                DalOutcome(
+                    dal=d['dal'],
+                    error=d.get('error'),
+                    implement=ImplementResult.model_validate(d['implement'])
+                    if d.get('implement') is not None
+                    else None,
+                    verify=VerifyResult.model_validate(d['verify'])
+                    if d.get('verify') is not None
+                    else None,
+                )
+                for d in dals
+            ]
+            return cls(
+                mode=data['mode'],
+                repository=data['repository'],
+                event=data.get('event') or '',
+                pull_number=data.get('pull_number'),
+                branch=data.get('branch'),
+                head_sha=data.get('head_sha'),
+                outcomes=outcomes,
+                push=data['push'],
+                push_message=data.get('push_message') or '',
+                notes=data.get('notes') or [],
+            )
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = '.'.join(str(x) for x in err['loc'])
+            raise ValueError(f'{where}: {err["msg"]}') from None
+        except (KeyError, TypeError) as e:
+            raise ValueError(f'malformed report: {type(e).__name__}: {e}') from None
+
     def to_json_dict(self) -> dict[str, Any]:
         from bot.report import to_dict
 

@@ -17,6 +17,7 @@ from bot.github.results import DalOutcome, Location, RunReport
 
 REPORT_FILE = 'dal-bot-report.json'
 PATCH_FILE = 'dal-bot.patch'
+MARKDOWN_FILE = 'dal-bot-comment.md'
 
 
 def log(message: str) -> None:
@@ -90,7 +91,7 @@ def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: list[Pat
     """The gate's verifier for several DALs: models loaded, then verified in parallel; a DAL
     that cannot be is its exception (the gate hands it back as that DAL's failure)."""
     from bot.model import load_dal
-    from bot.verify import Failed, verify_many
+    from bot.verify import Failed, job_dirs, verify_many
 
     loaded: list = []
     for path in paths:
@@ -106,7 +107,15 @@ def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: list[Pat
         }
         loaded.append(dal)
     dals = [d for d in loaded if not isinstance(d, Exception)]
-    done = iter(verify_many(dals, backend=ctx.backend(), timeout=ctx.timeout, runner=ctx.runner))
+    done = iter(
+        verify_many(
+            dals,
+            backend=ctx.backend(),
+            timeout=ctx.timeout,
+            runner=ctx.runner,
+            protect=job_dirs(ctx.env),  # closed to the DAL's code while it runs
+        )
+    )
     out = []
     for item in loaded:
         result = item if isinstance(item, Exception) else next(done)
@@ -155,11 +164,11 @@ def annotations(report: RunReport) -> list[str]:
             lines.append(
                 workflow.annotation(
                     'error',
-                    f'access pattern #{p.id} {p.owner}.{p.method}: {p.status}'
+                    f'access pattern {p.id} {p.owner}.{p.method}: {p.status}'
                     + (f': {p.message}' if p.message else ''),
                     file=where.file if where else o.dal,
                     line=where.line if where else None,
-                    title=f'dal-bot: pattern #{p.id} {p.status}',
+                    title=f'dal-bot: AP {p.id} {p.status}',
                 )
             )
     return lines
@@ -176,6 +185,14 @@ def write_patch(ctx: Context, patch: str) -> str:
     path = ctx.workspace / PATCH_FILE
     path.write_text(patch)
     return PATCH_FILE
+
+
+def write_artifact_files(ctx: Context, report: RunReport, markdown: str) -> None:
+    """Fork mode: the comment and the patch beside the JSON report, for the job to upload as
+    the artifact the comment workflow posts (bot.github.fork_comment)."""
+    (ctx.workspace / MARKDOWN_FILE).write_text(markdown, encoding='utf-8')
+    if report.patch:
+        write_patch(ctx, report.patch)
 
 
 def finish(ctx: Context, report: RunReport, summary_markdown: str) -> int:

@@ -104,7 +104,7 @@ def run_sweep(ctx: Context) -> int:
                 pull = open_pulls[0] if open_pulls else None
                 if inputs.dry_run:
                     outcome.action = f'would implement {stubs} stubs on {outcome.branch} and ' + (
-                        f'update PR #{pull.number}' if pull else 'open a pull request'
+                        f'update pull request {pull.number}' if pull else 'open a pull request'
                     )
                     steps.log(f'{dal}: {outcome.action}')
                     continue
@@ -172,18 +172,18 @@ def _sweep_one(ctx, report, repo, repo_api, outcome, pull, default, default_sha,
         body = comment_md.cut(body)
     title = f'dal-bot: implement {outcome.implemented or "the"} stubs in {outcome.dal}'
     if pull is not None:
-        with api_call(f'updating pull request #{pull.number}'):
+        with api_call(f'updating pull request {pull.number}'):
             pull.edit(title=title, body=body)
         outcome.action = 'updated PR'
     else:
         with api_call(f'opening a pull request from {branch}'):
             pull = repo_api.create_pull(title=title, body=body, head=branch, base=default)
         outcome.action = 'opened PR'
-        with api_call(f'labelling pull request #{pull.number}'):
+        with api_call(f'labelling pull request {pull.number}'):
             pull.add_to_labels(LABEL)
     outcome.pull_number = pull.number
     outcome.pull_url = pull.html_url
-    steps.log(f'{outcome.dal}: {outcome.action} #{pull.number}')
+    steps.log(f'{outcome.dal}: {outcome.action} {pull.number}')
 
 
 def _summary(report: RunReport) -> str:
@@ -195,7 +195,7 @@ def _summary(report: RunReport) -> str:
 
         line = f'- {code_span(o.dal)}: {escape_cell(o.action or "")}'
         if o.pull_number:
-            line += f' #{int(o.pull_number)}'
+            line += f' ({comment_md.pull_link(o.pull_number, o.pull_url)})'
         if o.verify:
             from bot.report import summary_line
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bot import pysource
 from bot.commit import chunks, commit_files, open_repo
 from bot.files import compile_check, read_source, write_atomic
 from bot.implement import index_keys
@@ -104,10 +105,13 @@ def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
 def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) -> str:
     where = dal_dir.relative_to(repo_root) if repo_root else dal_dir.name
     owners = ', '.join(dict.fromkeys(p.method.owner for p in chunk))
-    ids = ', '.join(f'#{p.pattern_id}' for p in chunk)
-    lines = [f'dal-bot: implement {ids} in {owners}', '']
+    # `#3` in a commit message links (and cross-references) issue 3 of the repository on
+    # GitHub: patterns are named `access patterns 1, 2` / `AP 3` instead.
+    ids = ', '.join(str(p.pattern_id) for p in chunk)
+    noun = 'access pattern' if len(chunk) == 1 else 'access patterns'
+    lines = [f'dal-bot: implement {noun} {ids} in {owners}', '']
     for p in chunk:
-        lines.append(f'- {p.method.owner}.{p.method.name}: #{p.pattern_id} {p.operation}')
+        lines.append(f'- {p.method.owner}.{p.method.name}: AP {p.pattern_id} {p.operation}')
         lines += [f'  {label}' for label in p.inferred]
     lines += ['', f'DAL: {where}']
     return '\n'.join(lines)
@@ -168,7 +172,7 @@ def _not_pushed(
     diff = difflib.unified_diff(
         text.splitlines(keepends=True), new.splitlines(keepends=True), f'a/{path}', f'b/{path}'
     )
-    tree = ast.parse(text)
+    tree = pysource.parse(text)
     line = next(
         fn.lineno
         for cls in tree.body

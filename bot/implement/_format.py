@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from bot import pysource
 from bot.implement._splice import Key
 from bot.pysource import split_lines
 
@@ -66,7 +67,7 @@ def format_methods(methods: list[tuple[str, str]], dal_dir: Path) -> list[str]:
         '\n\n'.join(f'class {owner}:\n{code}' for owner, code in methods), dal_dir
     )
     lines = split_lines(formatted)
-    starts = [c.lineno for c in ast.parse(formatted).body if isinstance(c, ast.ClassDef)]
+    starts = [c.lineno for c in pysource.parse(formatted).body if isinstance(c, ast.ClassDef)]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
     return [''.join(_strip_blank_edges(lines[s:e])) for s, e in zip(starts, ends, strict=True)]
 

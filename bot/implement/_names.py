@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 
+from bot import pysource
 from bot.model import Dal, Method, Signature
 
 # What the bases the DAL imports give its classes (pydantic's BaseModel for the entities).
@@ -36,7 +37,7 @@ Bound = tuple[str, bool]  # (class name, an instance: True; the class itself: Fa
 def undefined_names(dal: Dal, method: Method, body: str) -> list[str]:
     """What `body` (the new statements of `method`) uses that the DAL does not define, one
     sentence each; empty when every name resolves."""
-    tree = ast.parse(body)
+    tree = pysource.parse(body)
     env: dict[str, Bound] = {'self': (method.owner, True)}
     for p in method.parameters:
         cls = _annotated_class(dal, p.annotation, element=False)

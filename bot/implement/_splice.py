@@ -10,6 +10,7 @@ import ast
 import itertools
 from dataclasses import dataclass
 
+from bot import pysource
 from bot.pysource import footer_end, header_end, indent_of, split_lines
 
 Key = tuple[str, str]  # (class, method)
@@ -81,7 +82,7 @@ def reindent(code: str, old: str, new: str) -> str:
 def splice_bodies(text: str, bodies: dict[Key, str], indent: str) -> str:
     """Replace the body of each (class, method) with new code indented by `indent`."""
     lines = split_lines(text)
-    found = methods(ast.parse(text))
+    found = methods(pysource.parse(text))
     missing = set(bodies) - set(found)
     if missing:
         raise LookupError(f'methods not found: {sorted(missing)}')
@@ -123,7 +124,7 @@ def add_imports(text: str, imports: set[tuple[str, str]]) -> str:
     (ruff's `I` rules, which the generator's ruff.toml selects) would put them: merged into
     the module's one-line `from module import ...`, else on a line of their own among the
     top-level `from` imports, by module name."""
-    tree = ast.parse(text)
+    tree = pysource.parse(text)
     missing: dict[str, list[str]] = {}
     for module, name in sorted(imports - _imported(tree)):
         missing.setdefault(module, []).append(name)

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from bot import pysource
 from bot.errors import BadInput
 from bot.pysource import Function, Source, footer_end, normalized
 
@@ -36,7 +37,7 @@ def read_json(path: Path) -> dict:
 
 def check_syntax(path: Path, text: str) -> None:
     try:
-        compile(text, str(path), 'exec', dont_inherit=True)
+        pysource.compile_checked(text, str(path))
     except SyntaxError as e:
         raise BadInput(path, f'syntax error: {e.msg}', e.lineno) from e
 
@@ -45,8 +46,8 @@ def parse(path: Path, text: str) -> ast.Module:
     """The module's `ast`, checked as check_syntax does: compiling the tree also catches what
     the parser lets through ('return' outside a function, duplicate arguments, ...)."""
     try:
-        tree = ast.parse(text, str(path))
-        compile(tree, str(path), 'exec', dont_inherit=True)
+        tree = pysource.parse(text, str(path))
+        pysource.compile_checked(tree, str(path))
     except SyntaxError as e:
         raise BadInput(path, f'syntax error: {e.msg}', e.lineno) from e
     return tree

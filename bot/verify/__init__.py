@@ -25,6 +25,7 @@ _WHERE = {
     'SharedBackend': '_pool',
     'verify_many': '_pool',
     'verify_dal': '_verify',
+    'job_dirs': '_sandbox',
 }
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     'Status',
     'VerifyResult',
     'endpoint_from_env',
+    'job_dirs',
     'verify_dal',
     'verify_many',
 ]
@@ -63,4 +65,5 @@ if TYPE_CHECKING:
         VerifyResult,
     )
     from bot.verify._pool import Failed, SharedBackend, verify_many
+    from bot.verify._sandbox import job_dirs
     from bot.verify._verify import verify_dal

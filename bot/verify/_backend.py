@@ -17,6 +17,7 @@ import boto3
 from botocore.config import Config
 
 from bot.errors import InfrastructureError
+from bot.pysource import AST_LOCK
 
 REGION = 'us-east-1'
 # One region per DAL verified at the same time on one backend: moto (and DynamoDB Local without
@@ -247,9 +248,13 @@ def _moto_version() -> str:
 def open_backend(endpoint: str | None = None) -> Iterator[Backend]:
     """The endpoint to use, stopped (server, forwarder) when the block ends, however it ends."""
     if endpoint is None:
-        server = EmbeddedMoto().start()
+        # moto's app builds its routes with `ast` (werkzeug), at start and on the first
+        # request: not while another thread parses (bot.pysource.AST_LOCK).
+        with AST_LOCK:
+            server = EmbeddedMoto().start()
         try:
-            probe(server.url)
+            with AST_LOCK:
+                probe(server.url)
             yield Backend(
                 server.url, server.url, f'embedded moto {_moto_version()} on {server.url}'
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from decimal import Decimal
 
+from bot import pysource
 from bot.model import AccessPattern, Dal, Entity, FilterCondition
 
 SCRIPT = 'usage_examples.py'
@@ -44,7 +45,7 @@ def _sample(source: str, entity: Entity) -> tuple[ast.Call, int] | None:
     """The script's sample of the entity, and its line: the `sample_<x> = Entity(...)` last
     assigned before the CRUD `create_<x>(sample_<x>)` call (else the first one)."""
     try:
-        tree = ast.parse(source)
+        tree = pysource.parse(source)
     except SyntaxError:
         return None
     samples = [
@@ -108,7 +109,7 @@ _UNKNOWN = object()
 def arguments(kwargs_repr: str) -> dict[str, object]:
     """The literal keyword arguments of an observed call (the launcher's `repr(kwargs)`)."""
     try:
-        node = ast.parse(kwargs_repr, mode='eval').body
+        node = pysource.parse(kwargs_repr, mode='eval').body
     except SyntaxError:
         return {}
     if not isinstance(node, ast.Dict):
@@ -208,7 +209,7 @@ def excluding_filter(
     if sample is None:
         return None
     call, _ = sample
-    values = _item_values(source, ast.parse(source), call)
+    values = _item_values(source, pysource.parse(source), call)
     args = arguments(kwargs)
     failing: list[tuple[str, int]] = []
     for c in flt.conditions:

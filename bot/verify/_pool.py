@@ -80,8 +80,10 @@ def verify_many(
     jobs: int | None = None,
     timeout: float = 120,
     runner: Literal['uv', 'python'] = 'uv',
+    protect: Sequence[Path] = (),
 ) -> list[VerifyResult | Failed]:
-    """Verify every DAL, `jobs` at a time; results in the order of `dals`.
+    """Verify every DAL, `jobs` at a time; results in the order of `dals`. `protect`: folders
+    closed to the DALs' code while it runs (as root; bot.verify._sandbox).
 
     A DAL that fails with bad input or an infrastructure error becomes a `Failed` entry; a
     backend that cannot start fails every DAL the same way. Ctrl-C (or SIGTERM turned into it)
@@ -99,7 +101,14 @@ def verify_many(
     def one(dal: Dal) -> VerifyResult | Failed:
         region = regions.get()
         try:
-            return verify_dal(dal, backend=shared, region=region, timeout=timeout, runner=runner)
+            return verify_dal(
+                dal,
+                backend=shared,
+                region=region,
+                timeout=timeout,
+                runner=runner,
+                protect=protect,
+            )
         except (BadInput, InfrastructureError) as e:
             return Failed(Path(dal.path), e)
         finally:

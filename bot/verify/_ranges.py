@@ -17,9 +17,12 @@ ordinary verdict.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +37,7 @@ from bot.ranges import names_a_prefix, probe_values, selects, step
 from bot.verify._backend import REGION
 from bot.verify._models import PatternResult
 from bot.verify._run import SCRIPT, _kill_group, child_env, command
+from bot.verify._sandbox import Sandbox, sandbox
 
 PROBE = Path(__file__).with_name('_probe.py')
 _SEED_TAG = 'dalbot'
@@ -88,9 +92,11 @@ def check_ranges(
     runner: str,
     timeout: float,
     region: str = REGION,
+    protect: Sequence[Path] = (),
 ) -> dict[int, Mismatch]:
     """Probe every range Query of `dal` on the tables usage_examples.py left; the patterns
-    whose method returned the wrong set, by id."""
+    whose method returned the wrong set, by id. The probe runs the DAL's code, so it runs in
+    the same sandbox as the script (`protect`: the job's folders)."""
     ranged = [
         p
         for p in dal.patterns
@@ -99,9 +105,12 @@ def check_ranges(
     ]
     if not ranged:
         return {}
-    with tempfile.TemporaryDirectory(prefix='dalbot-probe-') as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix='dalbot-probe-') as tmp,
+        _probe_box(dal, Path(tmp), runner, protect) as (cmd, box),
+    ):
         # The probe process imports boto3, pydantic and the DAL while the seeds are written.
-        child = _start(dal, Path(tmp), endpoint, runner=runner, region=region)
+        child = _start(cmd, box, Path(tmp), endpoint, region=region)
         probes: list[Probe] = []
         try:
             tables = {t.name for p in ranged if (t := _table_of(dal, p)) is not None}
@@ -360,22 +369,34 @@ class _Child:
     result: Path
 
 
-def _start(dal: Dal, work: Path, endpoint: str, *, runner: str, region: str) -> _Child:
-    """`_probe.py` in the DAL's folder, same clean environment as the script; it reads its
-    plan from stdin once its imports are done."""
+@contextmanager
+def _probe_box(dal: Dal, work: Path, runner: str, protect: Sequence[Path]):
+    """The probe's command and the sandbox it runs in; its result file is the sandbox user's."""
     script = work / 'dalbot_probe.py'
     shutil.copyfile(PROBE, script)
     result = work / 'result.json'
+    cmd = command(runner, script, [str(result)])
+    with sandbox(Path(dal.path), work, [cmd[0]], protect=protect) as box:
+        result.touch()
+        if box.uid is not None:
+            os.chown(result, box.uid, box.gid)
+        yield cmd, box
+
+
+def _start(cmd: list[str], box: Sandbox, work: Path, endpoint: str, *, region: str) -> _Child:
+    """`_probe.py` in the DAL's folder (its sandbox copy), same clean environment as the
+    script; it reads its plan from stdin once its imports are done."""
     process = subprocess.Popen(
-        command(runner, script, [str(result)]),
-        cwd=dal.path,
-        env=child_env(endpoint, work / 'trace.jsonl', region=region),
+        cmd,
+        cwd=box.cwd,
+        env={**child_env(endpoint, work / 'trace.jsonl', region=region), **box.env},
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        **box.popen_args(),
     )
-    return _Child(process, result)
+    return _Child(process, work / 'result.json')
 
 
 def _finish(child: _Child, probes: list[Probe], *, timeout: float) -> dict:
@@ -385,7 +406,7 @@ def _finish(child: _Child, probes: list[Probe], *, timeout: float) -> dict:
         child.process.communicate(plan.encode('utf-8'), timeout=timeout)
     except subprocess.TimeoutExpired:
         return {}  # judged without the probe
-    if not probes or not child.result.is_file():
+    if not probes or not child.result.is_file() or not child.result.stat().st_size:
         return {}
     return json.loads(child.result.read_text(encoding='utf-8'))
 

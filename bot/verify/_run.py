@@ -1,4 +1,5 @@
-"""Run usage_examples.py under the launcher: clean environment, timeout, process group."""
+"""Run usage_examples.py under the launcher: clean environment, sandbox user (as root),
+timeout, process group."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import InfrastructureError
+from bot.verify._sandbox import sandbox
 
 LAUNCHER = Path(__file__).with_name('_launcher.py')
 REQUESTS = Path(__file__).with_name('_requests.py')  # imported by the launcher when beside it
@@ -87,7 +89,12 @@ def child_env(
     return env
 
 
-def command(runner: str, launcher: Path, args: Sequence[str] = (SCRIPT, '--all')) -> list[str]:
+def command(
+    runner: str,
+    launcher: Path,
+    args: Sequence[str] = (SCRIPT, '--all'),
+    python: str | None = None,
+) -> list[str]:
     if runner == 'uv':
         uv = shutil.which('uv')
         if uv is None:
@@ -105,7 +112,7 @@ def command(runner: str, launcher: Path, args: Sequence[str] = (SCRIPT, '--all')
             *args,
         ]
     if runner == 'python':
-        return [sys.executable, str(launcher), *args]
+        return [python or sys.executable, str(launcher), *args]
     raise ValueError(f'unknown runner {runner!r}')
 
 
@@ -143,52 +150,61 @@ def run_script(
     timeout: float,
     region: str = 'us-east-1',
     priced: Iterable[str] = (),
+    protect: Sequence[Path] = (),
+    python: str | None = None,
 ) -> RunOutput:
     """Run the launcher (copied into `workdir`) on the DAL; the trace lands in workdir/trace.jsonl.
 
     `priced`: `Owner.method` names whose DynamoDB requests are traced for their cost (empty:
     every observed call's).
 
-    The process runs in its own session; its whole group is killed on timeout, on Ctrl-C, and
-    after it exits (so nothing it started outlives the run).
+    As root the process runs as the sandbox user (bot.verify._sandbox), with `protect` (the
+    job's folders) closed to it. It runs in its own session; its whole group is killed on
+    timeout, on Ctrl-C, and after it exits (so nothing it started outlives the run). `python`:
+    the interpreter of the `python` runner (default: the bot's).
     """
     launcher = workdir / 'dalbot_launcher.py'
     shutil.copyfile(LAUNCHER, launcher)
     shutil.copyfile(REQUESTS, workdir / 'dalbot_requests.py')
     trace = workdir / 'trace.jsonl'
     trace.touch()
-    cmd = command(runner, launcher)
+    cmd = command(runner, launcher, python=python)
+    executables = [cmd[0]]
+    if runner == 'uv' and os.environ.get('UV_PYTHON', '').startswith('/'):
+        executables.append(os.environ['UV_PYTHON'])
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=dal_dir,
-        env=child_env(endpoint, trace, region=region, priced=priced),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    timed_out = False
-    _RUNNING.add(proc.pid)
-    try:
+    with sandbox(dal_dir, workdir, executables, protect=protect) as box:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=box.cwd,
+            env={**child_env(endpoint, trace, region=region, priced=priced), **box.env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            **box.popen_args(),
+        )
+        timed_out = False
+        _RUNNING.add(proc.pid)
         try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc.pid)
+                out, err = proc.communicate()
+        except BaseException:
             _kill_group(proc.pid)
-            out, err = proc.communicate()
-    except BaseException:
-        _kill_group(proc.pid)
-        proc.wait()
-        raise
-    finally:
-        _kill_group(proc.pid)
-        _RUNNING.discard(proc.pid)
+            proc.wait()
+            raise
+        finally:
+            _kill_group(proc.pid)
+            _RUNNING.discard(proc.pid)
     return RunOutput(
         command=cmd,
         returncode=None if timed_out else proc.returncode,
-        stdout=_decode(out),
-        stderr=_decode(err),
+        stdout=box.unmask(_decode(out)),
+        stderr=box.unmask(_decode(err)),
         timed_out=timed_out,
         seconds=time.perf_counter() - start,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +28,7 @@ def verify_dal(
     runner: Literal['uv', 'python'] = 'uv',
     backend: Backend | None = None,
     region: str = REGION,
+    protect: Sequence[Path] = (),
 ) -> VerifyResult:
     """Run the DAL's usage_examples.py --all against DynamoDB and judge every access pattern.
 
@@ -38,6 +40,9 @@ def verify_dal(
 
     `backend`, when given, is an already open backend shared with other runs (`verify_many`):
     it is used as it is and left running; `region` keeps this DAL's tables apart from theirs.
+
+    As root, the script runs as an unprivileged user that cannot read the bot's environment,
+    the DAL's git repository or `protect` (the job's folders): bot.verify._sandbox.
 
     Raises BadInput (no usage_examples.py, no tables) or InfrastructureError (port in use,
     endpoint unreachable, table creation refused, runner missing or failing before the script).
@@ -71,6 +76,7 @@ def verify_dal(
                     timeout=timeout,
                     region=region,
                     priced=[f'{p.owner}.{p.method}' for p in dal.patterns],
+                    protect=protect,
                 )
                 durations.run = run.seconds
                 # The set check of range queries runs on the tables the script left.
@@ -84,6 +90,7 @@ def verify_dal(
                         runner=runner,
                         timeout=timeout,
                         region=region,
+                        protect=protect,
                     )
                 )
             finally:

@@ -82,7 +82,7 @@ def assert_commits(messages: list[str]) -> None:
     for message in chunks:
         lines = [ln for ln in message.splitlines() if ln.startswith('- ')]
         assert 3 <= len(lines) <= 5, message
-        listed += [int(m) for ln in lines for m in re.findall(r': #(\d+) ', ln)]
+        listed += [int(m) for ln in lines for m in re.findall(r': AP (\d+) ', ln)]
     assert sorted(listed) == sorted(WORKING)  # nothing that raised is in a commit
 
 
@@ -110,7 +110,7 @@ def test_pr_mode_pushes_only_what_did_not_raise(tmp_path, gh):
         print(body)
     assert 'Not pushed** (5)' in body and '5 methods not pushed (raised)' in body
     for pid, name in BROKEN.items():
-        assert f'`OrderRepository.{name}` (pattern #{pid})' in body
+        assert f'`OrderRepository.{name}` (AP {pid})' in body
         assert f'attempted body of <code>OrderRepository.{name}</code>' in body
     assert body.count(f'not pushed: {RAISED}') == 5
     assert '```diff\n--- a/services/shop/generated_dal/repositories.py' in body
@@ -164,7 +164,7 @@ def test_run_commit_commits_only_what_did_not_raise(tmp_path):
     assert_commits(chunk_commits(work, base))
     assert '5 implemented, 0 left, 5 not pushed' in done.stdout
     for pid, name in BROKEN.items():
-        assert f'OrderRepository.{name} (#{pid}): {RAISED}' in done.stdout
+        assert f'OrderRepository.{name} (AP {pid}): {RAISED}' in done.stdout
     summary = json.loads(implement_json.read_text())
     assert [n['pattern_id'] for n in summary['not_pushed']] == sorted(BROKEN)
     assert all(

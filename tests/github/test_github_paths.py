@@ -93,7 +93,7 @@ def test_fork_comment_forbidden_warns_and_still_reports(tmp_path, gh, capsys):
     warnings = [line for line in stdout.splitlines() if line.startswith('::warning')]
     assert len(warnings) == 1
     assert warnings[0].startswith(
-        '::warning title=dal-bot::GitHub API error 403 while commenting on pull request #8: '
+        '::warning title=dal-bot::GitHub API error 403 while commenting on pull request 8: '
         'Resource not accessible by integration'
     )
     assert not [line for line in stdout.splitlines() if line.startswith('::error')]
@@ -172,7 +172,7 @@ def test_sweep_rebuilds_own_branch_with_lease_and_never_clobbers(tmp_path, gh, m
     assert tip2[:7] in gh.pull(number)['body']
     dal = run2.report()['dals'][0]
     assert (dal['action'], dal['pull_number']) == ('updated PR', number)
-    assert f'updated PR #{number}' in run2.summary
+    assert f'updated PR ([pull request {number}](' in run2.summary
 
     # 3. someone pushes to the bot's branch after the bot fetched it: the lease refuses
     push_change(origin, 'main', 'NOTES.md', 'merged again\n', tmp_path)

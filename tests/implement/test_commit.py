@@ -57,7 +57,7 @@ def test_commit_per_chunk_each_compiling_then_usage(tmp_path):
         lines = [ln for ln in commit.message.splitlines() if ln.startswith('- ')]
         assert 3 <= len(lines) <= 5, commit.message
         assert all(
-            '#' in ln and 'Repository.' in ln or 'TransactionService.' in ln for ln in lines
+            'AP ' in ln and 'Repository.' in ln or 'TransactionService.' in ln for ln in lines
         )
         assert commit.author.email == 'bot@example.com'
         assert 'notes.txt' not in commit.stats.files

@@ -22,7 +22,7 @@ def test_a_sample_value_that_defeats_attribute_not_exists_is_left_out():
     new, repairs = repair_usage(dal, text)
     assert 'churned_at' not in new
     assert (
-        '#12 UserRepository.get_retained_users_in_status: filter attribute_not_exists(churned_at): '
+        'AP 12 UserRepository.get_retained_users_in_status: filter attribute_not_exists(churned_at): '
         "the script's User samples no longer set churned_at (was 'sample_churned_at')"
     ) in repairs
     # Only those two lines went from the CRUD half; the rest of it is as generated.

@@ -150,7 +150,7 @@ def test_created_entities_follow_what_the_patterns_write_and_delete(implemented)
     assert put.index("created_entities['Customer'] = result") > put.index('result = self.')
     batch = _block(text, 32)  # a batch returns nothing: the entity it wrote is recorded
     assert batch.index("created_entities['CartItem'] = test_entity") > batch.index('result = ')
-    assert any('#2' in r and '#9' in r and 'forgotten' in r for r in result.usage_repairs)
+    assert any('AP 2' in r and 'AP 9' in r and 'forgotten' in r for r in result.usage_repairs)
 
 
 def _cli(*args, cwd=None):

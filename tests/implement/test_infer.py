@@ -331,14 +331,14 @@ def test_labels_reach_the_summary_json_commits_and_pr_comment(tmp_path):
     )
     assert done.returncode == 1, done.stderr  # three stubs are left
     since = "since_order_id is a lower bound (>=) on the sort key's first field 'order_id'"
-    assert f'OrderRepository.orders_since (#14): {LABEL}{since}' in done.stdout
+    assert f'OrderRepository.orders_since (AP 14): {LABEL}{since}' in done.stdout
     summary = json.loads(out.read_text())
     by_name = {m['name']: m for m in summary['implemented']}
     assert by_name['orders_since']['inferred'] == [LABEL + since]
     assert by_name['put_order']['inferred'] == []
     messages = [c.message for c in repo.iter_commits()]
     assert any(
-        '- OrderRepository.orders_since: #14 Query\n  ' + LABEL + since in m for m in messages
+        '- OrderRepository.orders_since: AP 14 Query\n  ' + LABEL + since in m for m in messages
     )
 
     result = implement_dal(copy_fixture(MESSY, tmp_path / 'again'))
@@ -348,4 +348,4 @@ def test_labels_reach_the_summary_json_commits_and_pr_comment(tmp_path):
     comment = render(report, env={})
     assert '**Inferred from names** (12)' in comment
     shown = escape_cell(LABEL + since)  # markdown-escaped, reads the same on GitHub
-    assert f'`OrderRepository.orders_since` (pattern #14): {shown}' in comment
+    assert f'`OrderRepository.orders_since` (AP 14): {shown}' in comment

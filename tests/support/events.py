@@ -76,6 +76,42 @@ def workflow_dispatch_event(
     }
 
 
+def workflow_run_event(
+    *,
+    repo: str,
+    run_id: int,
+    head_sha: str,
+    head_branch: str,
+    head_repo: str | None = None,
+    pull_numbers: tuple[int, ...] = (),
+    event: str = 'pull_request',
+    conclusion: str = 'success',
+) -> dict:
+    """`workflow_run` (completed) of the pull_request workflow. GitHub lists the run's pull
+    requests only when they come from the same repository: for a fork, `pull_requests` is
+    empty."""
+    head_repo = head_repo or repo
+    return {
+        'action': 'completed',
+        'workflow_run': {
+            'id': run_id,
+            'name': 'dal-bot',
+            'event': event,
+            'status': 'completed',
+            'conclusion': conclusion,
+            'head_sha': head_sha,
+            'head_branch': head_branch,
+            'head_repository': _repo(head_repo, fork=head_repo != repo),
+            'repository': _repo(repo),
+            'pull_requests': [
+                {'number': n, 'head': {'sha': head_sha, 'ref': head_branch}} for n in pull_numbers
+            ],
+        },
+        'repository': _repo(repo),
+        'sender': {'login': 'octocat', 'type': 'User'},
+    }
+
+
 def action_env(
     tmp: Path,
     *,

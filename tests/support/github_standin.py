@@ -4,6 +4,7 @@
         gh.add_pull(7, head_ref='feature', head_sha=sha, base_sha=base)
         ...  # run the bot with GITHUB_API_URL=gh.url
         gh.comments(7), gh.pulls, gh.requests, gh.labels(7)
+        gh.add_artifact(run_id, 'name', zip_bytes)  # a workflow run's artifact (Actions API)
 
 It answers the endpoints the bot uses, keeps an in-memory state (repositories, pull requests,
 issue comments, labels), records every request (`gh.requests`: method, path, query, JSON body,
@@ -62,6 +63,9 @@ class _State:
     comments: dict[int, dict] = field(default_factory=dict)  # id -> comment (with _repo, _issue)
     labels: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     files: dict[tuple[str, int], list[dict]] = field(default_factory=dict)
+    runs: dict[int, dict] = field(default_factory=dict)  # workflow runs by id
+    artifacts: dict[int, dict] = field(default_factory=dict)  # id -> artifact (with _zip bytes)
+    next_artifact_id: int = 501
     next_comment_id: int = 1001
     next_number: int = 1
 
@@ -192,6 +196,39 @@ class GitHubStandIn:
                 ]
             return self._pull_json(repo, pull)
 
+    def add_artifact(
+        self,
+        run_id: int,
+        name: str,
+        data: bytes,
+        *,
+        head_sha: str = '0' * 40,
+        size: int | None = None,
+        expired: bool = False,
+        repo: str | None = None,
+    ) -> dict:
+        """An artifact of workflow run `run_id` (created with the run when new). `data` is the
+        zip GitHub serves; `size` overrides the `size_in_bytes` it reports. The download URL
+        answers 302 to a blob URL of the stand-in, as GitHub redirects to its storage."""
+        repo = repo or self.repo
+        with self._lock:
+            self._state.runs.setdefault(
+                run_id,
+                {'id': run_id, 'head_sha': head_sha, 'event': 'pull_request', '_repo': repo},
+            )
+            aid = self._state.next_artifact_id
+            self._state.next_artifact_id += 1
+            self._state.artifacts[aid] = {
+                'id': aid,
+                'name': name,
+                'size_in_bytes': len(data) if size is None else size,
+                'expired': expired,
+                '_run': run_id,
+                '_repo': repo,
+                '_zip': data,
+            }
+            return self._artifact_json(self._state.artifacts[aid])
+
     def add_comment(self, number: int, body: str, user: str = 'octocat', repo: str | None = None):
         with self._lock:
             return self._create_comment(repo or self.repo, number, body, user)
@@ -287,6 +324,16 @@ class GitHubStandIn:
             out[side] = s
         return out
 
+    def _artifact_json(self, a: dict) -> dict:
+        b = self._base()
+        out = {k: v for k, v in a.items() if not k.startswith('_')}
+        out.update(
+            url=f'{b}/repos/{a["_repo"]}/actions/artifacts/{a["id"]}',
+            archive_download_url=f'{b}/repos/{a["_repo"]}/actions/artifacts/{a["id"]}/zip',
+            workflow_run={'id': a['_run']},
+        )
+        return out
+
     def _comment_json(self, c: dict) -> dict:
         b = self._base()
         out = {k: v for k, v in c.items() if not k.startswith('_')}
@@ -326,6 +373,10 @@ class GitHubStandIn:
         failure = self._take_failure(req.method, req.path)
         if failure:
             return failure.status, failure.body, failure.headers
+        blob = _BLOB.fullmatch(req.path)
+        if blob and req.method == 'GET':
+            with self._lock:
+                return self._blob(req, **blob.groupdict())
         if self.token is not None:
             auth = req.headers.get('authorization', '')
             if auth not in (f'token {self.token}', f'Bearer {self.token}'):
@@ -491,6 +542,40 @@ class GitHubStandIn:
         labels = self._state.labels.get((full, int(number)), [])
         return self._page(req, [{'name': label} for label in labels])
 
+    def _get_run(self, req, owner, name, run_id):
+        run = self._state.runs.get(int(run_id))
+        if not run or run['_repo'] != f'{owner}/{name}':
+            return _not_found()
+        out = {k: v for k, v in run.items() if not k.startswith('_')}
+        b = self._base()
+        out.update(
+            url=f'{b}/repos/{owner}/{name}/actions/runs/{run_id}',
+            artifacts_url=f'{b}/repos/{owner}/{name}/actions/runs/{run_id}/artifacts',
+        )
+        return 200, out, {}
+
+    def _list_artifacts(self, req, owner, name, run_id):
+        if int(run_id) not in self._state.runs:
+            return _not_found()
+        found = [
+            self._artifact_json(a)
+            for a in self._state.artifacts.values()
+            if a['_run'] == int(run_id) and a['_repo'] == f'{owner}/{name}'
+        ]
+        return 200, {'total_count': len(found), 'artifacts': found}, {}
+
+    def _artifact_zip(self, req, owner, name, aid):
+        a = self._state.artifacts.get(int(aid))
+        if not a or a['_repo'] != f'{owner}/{name}':
+            return _not_found()
+        if a['expired']:
+            return 410, {'message': 'Artifact has expired'}, {}
+        return 302, None, {'Location': f'http://127.0.0.1:{self.port}/_blob/artifact-{aid}.zip'}
+
+    def _blob(self, req, aid):
+        a = self._state.artifacts.get(int(aid))
+        return (200, a['_zip'], {'Content-Type': 'application/zip'}) if a else _not_found()
+
     def _rate_limit(self, req):
         core = {'limit': 5000, 'remaining': 4999, 'reset': int(time.time()) + 3600, 'used': 1}
         return 200, {'resources': {'core': core}, 'rate': core}, {}
@@ -522,7 +607,12 @@ _ROUTES = [
     ('POST', rf'/repos/{_O}/issues/(?P<number>\d+)/labels', GitHubStandIn._add_labels),
     ('GET', rf'/repos/{_O}/issues/(?P<number>\d+)/labels', GitHubStandIn._get_labels),
     ('GET', r'/rate_limit', GitHubStandIn._rate_limit),
+    ('GET', rf'/repos/{_O}/actions/runs/(?P<run_id>\d+)', GitHubStandIn._get_run),
+    ('GET', rf'/repos/{_O}/actions/runs/(?P<run_id>\d+)/artifacts', GitHubStandIn._list_artifacts),
+    ('GET', rf'/repos/{_O}/actions/artifacts/(?P<aid>\d+)/zip', GitHubStandIn._artifact_zip),
 ]
+# Served outside the API prefix, without authentication (GitHub's blob storage).
+_BLOB = re.compile(r'/_blob/artifact-(?P<aid>\d+)\.zip')
 
 _REASONS = {
     401: 'Bad credentials',
@@ -565,9 +655,11 @@ class _Handler(BaseHTTPRequestHandler):
             print(f'GitHubStandIn: error handling {req.method} {req.path}: {e!r}', file=sys.stderr)
             status, payload, headers = 500, {'message': f'stand-in error: {e!r}'}, {}
         req.status = status
-        data = b'' if payload is None else json.dumps(payload).encode()
+        raw = isinstance(payload, bytes)
+        data = payload if raw else b'' if payload is None else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header('Content-Type', 'application/json; charset=utf-8')
+        if not raw:
+            self.send_header('Content-Type', 'application/json; charset=utf-8')
         self.send_header('Content-Length', str(len(data)))
         for k, v in headers.items():
             self.send_header(k, v)

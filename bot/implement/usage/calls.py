@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+from bot import pysource
 from bot.implement._context import PAGINATION
 from bot.implement._splice import edit
 from bot.implement.usage.values import ArgumentValues
@@ -67,10 +68,12 @@ def _moved_bound(
     bound = values._range_value(name)
     if bound is None:
         return None
-    inside = {ast.dump(n) for n in ast.walk(ast.parse(bound, mode='eval').body)}
-    same = ast.dump(ast.parse(f'({given})', mode='eval').body)  # may span lines
+    inside = {ast.dump(n) for n in ast.walk(pysource.parse(bound, mode='eval').body)}
+    same = ast.dump(pysource.parse(f'({given})', mode='eval').body)  # may span lines
     return (
-        bound if same in inside and ast.dump(ast.parse(bound, mode='eval').body) != same else None
+        bound
+        if same in inside and ast.dump(pysource.parse(bound, mode='eval').body) != same
+        else None
     )
 
 
@@ -176,7 +179,7 @@ class CallRepair:
                 args.append((p.name, 'None'))
             elif p.default is None:
                 self.repairs.append(
-                    f'#{pattern.id} {name}: no value for required parameter {p.name!r}'
+                    f'AP {pattern.id} {name}: no value for required parameter {p.name!r}'
                 )
                 return None
         keywords_changed = [k.arg for k in call.keywords] != [n for n, _ in args]
@@ -188,9 +191,9 @@ class CallRepair:
         ):
             return None
         if changed:
-            self.repairs.append(f'#{pattern.id} {owner}.{name}: ' + ', '.join(changed))
+            self.repairs.append(f'AP {pattern.id} {owner}.{name}: ' + ', '.join(changed))
         elif keywords_changed:
-            self.by_name.append(f'#{pattern.id}')
+            self.by_name.append(f'AP {pattern.id}')
         return f'{src.segment(call.func)}({", ".join(f"{k}={v}" for k, v in args)})'
 
     def _crud_key_call(

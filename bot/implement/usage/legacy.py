@@ -102,7 +102,7 @@ def uncomment_blocks(source: str, repairs: list[str]) -> str:
         block = _live_block(indent, pattern_id, description, comments, '\n'.join(code) + '\n')
         if block:
             out.append(block)
-            restored.append(f'#{pattern_id}')
+            restored.append(f'AP {pattern_id}')
         else:
             out.append(indent + f'# Access Pattern #{pattern_id}: {description}\n')
             out += [indent + c + '\n' for c in comments]

@@ -155,7 +155,7 @@ def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
     for i, p in blocks:
         if new := _keeping_track(src, units[i], dal, p):
             texts[i] = new
-            tracked.append(f'#{p.id}')
+            tracked.append(f'AP {p.id}')
     order = list(range(len(units)))
     if deletes and not all(
         i > j for i in deletes for j, p in blocks if p.operation != 'DeleteItem'
@@ -164,7 +164,7 @@ def deletes_last(src: Source, dal: Dal, repairs: list[str]) -> str:
         rest = [i for i in order if i not in deletes]
         insert_at = rest.index(last_block) + 1 if last_block in rest else len(rest)
         order = rest[:insert_at] + deletes + rest[insert_at:]
-        ids = ', '.join(f'#{p.id}' for i, p in blocks if i in deletes)
+        ids = ', '.join(f'AP {p.id}' for i, p in blocks if i in deletes)
         repairs.append(f'DeleteItem patterns {ids} run after the patterns that read the same data')
     if tracked:
         repairs.append(
@@ -220,7 +220,7 @@ class ConditionalPuts:
             }
             renamed = self._fresh_ids(src, stmt, puts, edits)
             if renamed:
-                fixed.append(f'#{current.id} ({", ".join(renamed)})')
+                fixed.append(f'AP {current.id} ({", ".join(renamed)})')
             checked = [i.entity for i in current.transaction_items if i.action == 'ConditionCheck']
             tests = {src.segment(s.test) for s in stmt.body if isinstance(s, ast.If)}
             setup = [
@@ -234,7 +234,7 @@ class ConditionalPuts:
                 code = ''.join(''.join(indent + line for line in split_lines(s)) for s in setup)
                 at = src.line_start(stmt.lineno + 1)
                 edits.append((at, at, code))
-                fixed.append(f'#{current.id} (creates {", ".join(checked)} it checks)')
+                fixed.append(f'AP {current.id} (creates {", ".join(checked)} it checks)')
         if not fixed:
             return src.text
         repairs.append(f'transactions made runnable: {"; ".join(fixed)}')

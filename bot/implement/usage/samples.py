@@ -35,10 +35,10 @@ def _needed_elsewhere(
             continue
         for c in _conditions(p):
             if c.field == field and (p.id != pid or c.function != 'attribute_not_exists'):
-                return f'pattern #{p.id} filters on it'
+                return f'AP {p.id} filters on it'
         for item in p.transaction_items:
             if item.entity == entity.name and item.condition and field in item.condition:
-                return f'pattern #{p.id} has a condition on it'
+                return f'AP {p.id} has a condition on it'
     attrs = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == field]
     if any(isinstance(n.ctx, ast.Store) for n in attrs):
         return 'the script sets it (its CRUD update)'
@@ -95,13 +95,13 @@ def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
             why = why or _needed_elsewhere(dal, entity, c.field, src.tree, p.id)
             if why:
                 repairs.append(
-                    f"#{p.id} {p.owner}.{p.method}: {clause} excludes the script's "
+                    f"AP {p.id} {p.owner}.{p.method}: {clause} excludes the script's "
                     f'{entity.name} ({c.field}={value}), left as it is: {why}'
                 )
                 continue
             unset.add((entity.name, c.field))
             repairs.append(
-                f"#{p.id} {p.owner}.{p.method}: {clause}: the script's {entity.name} samples "
+                f"AP {p.id} {p.owner}.{p.method}: {clause}: the script's {entity.name} samples "
                 f'no longer set {c.field} (was {value})'
             )
     return _unset(text, unset)

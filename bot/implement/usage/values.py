@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from decimal import Decimal
 
+from bot import pysource
 from bot.model import (
     PAGINATION,
     AccessPattern,
@@ -309,7 +310,7 @@ def sample_literal(samples: dict[str, str], entity_name: str, field: str) -> obj
 def sample_values(samples: dict[str, str], entity_name: str) -> dict[str, object]:
     """The fields the CRUD section's sample gives as literals (`Decimal('1.5')` included)."""
     sample = samples.get(entity_name)
-    call = ast.parse(sample, mode='eval').body if sample else None
+    call = pysource.parse(sample, mode='eval').body if sample else None
     out = {}
     for kw in call.keywords if isinstance(call, ast.Call) else ():
         node = kw.value
