@@ -23,6 +23,7 @@ EXPECTED_INPUTS = {
     'mode': 'pr',
     'paths': '**',
     'dynamodb-endpoint': '',
+    'endpoint-timeout': '60',
     'commit': 'true',
     'fail-on-error': 'true',
     'comment-when-clean': 'true',
@@ -31,7 +32,15 @@ EXPECTED_INPUTS = {
     'dry-run': 'false',
     'fix-index-keys': 'true',
 }
-EXPECTED_OUTPUTS = {'dals', 'implemented', 'patterns-ok', 'patterns-failed', 'report', 'matrix'}
+EXPECTED_OUTPUTS = {
+    'dals',
+    'implemented',
+    'patterns-ok',
+    'patterns-failed',
+    'patterns-unsupported',
+    'report',
+    'matrix',
+}
 
 
 def env_name(input_name: str) -> str:
@@ -116,11 +125,19 @@ def test_inputs_match_the_bots_input_model(action):
     parsed = inputs.read_inputs(env)
     assert parsed.chunk_size == 4 and parsed.mode == 'pr' and parsed.commit is True
     assert parsed.commit_author == ('dal-bot', 'dal-bot@users.noreply.github.com')
+    assert parsed.endpoint_timeout == 60.0
 
 
 @pytest.mark.parametrize(
     ('name', 'value'),
-    [('mode', 'deploy'), ('commit', 'maybe'), ('chunk-size', '9'), ('commit-author', 'bot')],
+    [
+        ('mode', 'deploy'),
+        ('commit', 'maybe'),
+        ('chunk-size', '9'),
+        ('commit-author', 'bot'),
+        ('endpoint-timeout', 'soon'),
+        ('endpoint-timeout', '0'),
+    ],
 )
 def test_unknown_input_values_fail_naming_the_input(name, value):
     inputs = pytest.importorskip('bot.github.inputs')

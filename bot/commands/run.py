@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     verify_command.check_options(args)
     author = implement_command.parse_author(args.author)
     paths = dal_dirs(args.paths)
-    with SharedBackend(args.endpoint or endpoint_from_env()) as backend:
+    with SharedBackend(
+        args.endpoint or endpoint_from_env(), endpoint_timeout=args.endpoint_timeout
+    ) as backend:
 
         def verify(dirs: list[Path]) -> list:
             loaded = []

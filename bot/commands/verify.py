@@ -18,7 +18,14 @@ from bot.discover import dal_dirs
 from bot.errors import BadInput
 from bot.model import Dal, load_dal
 from bot.report import DalRow, summary_table, to_dict, to_json, to_markdown, to_text
-from bot.verify import Failed, SharedBackend, VerifyResult, endpoint_from_env, verify_many
+from bot.verify import (
+    DEFAULT_ENDPOINT_TIMEOUT,
+    Failed,
+    SharedBackend,
+    VerifyResult,
+    endpoint_from_env,
+    verify_many,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +47,14 @@ def add_verify_options(parser: argparse.ArgumentParser) -> None:
         '--timeout', type=float, default=120.0, metavar='S', help='seconds for the script run'
     )
     parser.add_argument(
+        '--endpoint-timeout',
+        type=float,
+        default=DEFAULT_ENDPOINT_TIMEOUT,
+        metavar='S',
+        help='seconds to wait for the endpoint to answer (ListTables, retried) '
+        f'(default {DEFAULT_ENDPOINT_TIMEOUT:g})',
+    )
+    parser.add_argument(
         '--runner',
         choices=('uv', 'python'),
         default='uv',
@@ -59,6 +74,10 @@ def add_verify_options(parser: argparse.ArgumentParser) -> None:
 def check_options(args: argparse.Namespace) -> None:
     if args.timeout <= 0:
         raise BadInput(args.paths[0], f'--timeout must be positive, got {args.timeout:g}')
+    if args.endpoint_timeout <= 0:
+        raise BadInput(
+            args.paths[0], f'--endpoint-timeout must be positive, got {args.endpoint_timeout:g}'
+        )
     if args.jobs is not None and args.jobs < 1:
         raise BadInput(args.paths[0], f'--jobs must be at least 1, got {args.jobs}')
 
@@ -147,7 +166,9 @@ def run(args: argparse.Namespace) -> int:
     check_options(args)
     paths = dal_dirs(args.paths)
     loaded = load_all(paths, single=len(paths) == 1)
-    with SharedBackend(args.endpoint or endpoint_from_env()) as backend:
+    with SharedBackend(
+        args.endpoint or endpoint_from_env(), endpoint_timeout=args.endpoint_timeout
+    ) as backend:
         results = verify_loaded(args, loaded, backend)
     rows = report(args, results)
     if len(rows) > 1:

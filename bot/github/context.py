@@ -67,7 +67,10 @@ class Context:
         if self._backend is None:
             from bot.verify import SharedBackend
 
-            self._backend = SharedBackend(self.inputs.dynamodb_endpoint or None)
+            self._backend = SharedBackend(
+                self.inputs.dynamodb_endpoint or None,
+                endpoint_timeout=self.inputs.endpoint_timeout,
+            )
         return self._backend
 
     def close_backend(self) -> None:

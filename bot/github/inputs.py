@@ -43,6 +43,7 @@ class Inputs(BaseModel):
     mode: Literal['pr', 'sweep', 'detect', 'comment', ''] = ''  # '': chosen from the event
     paths: str = '**'
     dynamodb_endpoint: str = Field('', alias='dynamodb-endpoint')
+    endpoint_timeout: float = Field(60.0, alias='endpoint-timeout')
     commit: bool = True
     fail_on_error: bool = Field(True, alias='fail-on-error')
     comment_when_clean: bool = Field(True, alias='comment-when-clean')
@@ -90,6 +91,17 @@ class Inputs(BaseModel):
                 raise ValueError(f'must be a whole number from 3 to 5, got {v!r}')
             return int(v.strip())
         return v
+
+    @field_validator('endpoint_timeout', mode='before')
+    @classmethod
+    def _seconds(cls, v):
+        try:
+            seconds = float(str(v).strip())
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds <= 3600:  # nan fails this too
+            raise ValueError(f'must be a number of seconds from 1 to 3600, got {str(v)!r}')
+        return seconds
 
     @field_validator('dynamodb_endpoint', mode='before')
     @classmethod

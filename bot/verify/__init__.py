@@ -16,10 +16,12 @@ _WHERE = {
     'STATUSES': '_models',
     'CrudError': '_models',
     'Durations': '_models',
+    'EngineGap': '_models',
     'PatternResult': '_models',
     'Runner': '_models',
     'Status': '_models',
     'VerifyResult': '_models',
+    'DEFAULT_ENDPOINT_TIMEOUT': '_backend',
     'endpoint_from_env': '_backend',
     'Failed': '_pool',
     'SharedBackend': '_pool',
@@ -29,9 +31,11 @@ _WHERE = {
 }
 
 __all__ = [
+    'DEFAULT_ENDPOINT_TIMEOUT',
     'STATUSES',
     'CrudError',
     'Durations',
+    'EngineGap',
     'Failed',
     'PatternResult',
     'Runner',
@@ -54,11 +58,12 @@ def __getattr__(name: str):
 
 
 if TYPE_CHECKING:
-    from bot.verify._backend import endpoint_from_env
+    from bot.verify._backend import DEFAULT_ENDPOINT_TIMEOUT, endpoint_from_env
     from bot.verify._models import (
         STATUSES,
         CrudError,
         Durations,
+        EngineGap,
         PatternResult,
         Runner,
         Status,

@@ -8,6 +8,7 @@ import os
 import selectors
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,12 +72,36 @@ def admin_client(
     return session.client('dynamodb', endpoint_url=url, config=config)
 
 
-def probe(url: str) -> None:
-    """One ListTables call with short timeouts; InfrastructureError when it does not answer."""
-    try:
-        admin_client(url, connect_timeout=2, read_timeout=5).list_tables(Limit=1)
-    except Exception as e:
-        raise InfrastructureError(f'DynamoDB endpoint {url} is unreachable: {e}') from e
+DEFAULT_ENDPOINT_TIMEOUT = 60.0
+_RETRY_PAUSE = 0.5
+
+
+def wait_for_endpoint(url: str, timeout: float = DEFAULT_ENDPOINT_TIMEOUT) -> None:
+    """ListTables until the endpoint answers, for at most `timeout` seconds.
+
+    A service container may still be starting when the bot does; this wait replaces a health
+    check inside a third-party image (which may not have curl). Each attempt's own timeouts are
+    cut to what is left, so a port that accepts but never answers cannot stretch the wait.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            client = admin_client(
+                url,
+                connect_timeout=max(min(2.0, left), 0.1),
+                read_timeout=max(min(5.0, left), 0.1),
+            )
+            client.list_tables(Limit=1)
+            return
+        except Exception as e:
+            last = e
+        if time.monotonic() + _RETRY_PAUSE >= deadline:
+            raise InfrastructureError(
+                f'DynamoDB endpoint {url} did not answer within {timeout:g} s '
+                f'(ListTables, retried): {last}'
+            ) from last
+        time.sleep(_RETRY_PAUSE)
 
 
 def free_port(host: str = '127.0.0.1') -> int:
@@ -245,8 +270,13 @@ def _moto_version() -> str:
 
 
 @contextmanager
-def open_backend(endpoint: str | None = None) -> Iterator[Backend]:
-    """The endpoint to use, stopped (server, forwarder) when the block ends, however it ends."""
+def open_backend(
+    endpoint: str | None = None, *, endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT
+) -> Iterator[Backend]:
+    """The endpoint to use, stopped (server, forwarder) when the block ends, however it ends.
+
+    A given endpoint is waited for (`endpoint_timeout` seconds); the embedded server is up when
+    `start()` returns, so one short wait is enough."""
     if endpoint is None:
         # moto's app builds its routes with `ast` (werkzeug), at start and on the first
         # request: not while another thread parses (bot.pysource.AST_LOCK).
@@ -254,7 +284,7 @@ def open_backend(endpoint: str | None = None) -> Iterator[Backend]:
             server = EmbeddedMoto().start()
         try:
             with AST_LOCK:
-                probe(server.url)
+                wait_for_endpoint(server.url, 10)
             yield Backend(
                 server.url, server.url, f'embedded moto {_moto_version()} on {server.url}'
             )
@@ -265,7 +295,7 @@ def open_backend(endpoint: str | None = None) -> Iterator[Backend]:
     if parts.scheme not in ('http', 'https') or not parts.hostname:
         raise InfrastructureError(f'endpoint {endpoint!r} is not an http(s)://host:port URL')
     url = endpoint.rstrip('/')
-    probe(url)
+    wait_for_endpoint(url, endpoint_timeout)
     if accepted_by_safety_check(url):
         yield Backend(url, url, f'endpoint {url}')
         return

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.model import AccessPattern, Dal, Table
 from bot.verify._causes import empty_cause
+from bot.verify._engine import Capabilities
 from bot.verify._models import CrudError, PatternResult
 from bot.verify.cost import pattern_cost
 
@@ -246,8 +247,12 @@ def judge(
     crashed: bool = False,
     timeout: float | None = None,
     tables: Iterable[Table] | None = None,
+    capabilities: Capabilities | None = None,
 ) -> list[PatternResult]:
-    """`tables`: the tables the run created (default: the model's), for the GSI write costs."""
+    """`tables`: the tables the run created (default: the model's), for the GSI write costs.
+    With `capabilities`, a pattern that needs what the engine lacks (an index it refused, an
+    operation it does not know) is `unsupported`, whatever its calls did: the engine, not the
+    DAL, is what failed."""
     tables = list(dal.tables if tables is None else tables)
     sections = source_sections(source)
     for call in trace.calls:
@@ -308,6 +313,13 @@ def judge(
             cause = STILL_A_STUB if stubbed else empty_cause(dal, p, source, kwargs)
         if cause:
             message += f' — {cause}'
+        if capabilities is not None:
+            entity = dal.entity(p.entity) if p.entity else None
+            why = capabilities.for_index(entity.table if entity else None, p.index_name)
+            if why is None and status == 'error':
+                why = capabilities.for_error(message)
+            if why is not None:
+                status, message, cause = 'unsupported', why, None
         spent = pattern_cost([r for c in judged for r in c.requests], tables) if judged else None
         results.append(
             PatternResult(

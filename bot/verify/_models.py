@@ -45,6 +45,16 @@ class PatternResult(BaseModel):
         return self.status == 'ok'
 
 
+class EngineGap(BaseModel):
+    """A DynamoDB feature the engine behind the endpoint lacks (not the DAL's fault)."""
+
+    feature: str  # e.g. 'multi-attribute GSI keys', 'transactions'
+    message: str  # 'this endpoint has no ... (DynamoDB Local >= x.y.z)'
+    indexes: list[str] = []  # 'Table.Index' created without: the engine refused them
+    operations: list[str] = []  # API operations it answered with UnknownOperationException
+    detail: str = ''  # the engine's own words
+
+
 class CrudError(BaseModel):
     """A `❌ Failed to ...` line printed by the script outside the access-pattern blocks."""
 
@@ -71,6 +81,7 @@ class VerifyResult(BaseModel):
     tables: list[str] = []
     patterns: list[PatternResult] = []
     crud_errors: list[CrudError] = []
+    engine_gaps: list[EngineGap] = []  # why patterns are `unsupported`
     crash: str | None = None  # traceback of an uncaught exception, or the timeout text
     timed_out: bool = False
     returncode: int | None = None
@@ -85,7 +96,12 @@ class VerifyResult(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        """0 all ok; 2 when nothing could run (every pattern unsupported by the engine); else 1."""
+        if self.ok:
+            return 0
+        if self.patterns and all(p.status == 'unsupported' for p in self.patterns):
+            return 2
+        return 1
 
     def counts(self) -> dict[str, int]:
         """How many patterns have each status (every status present, in a fixed order)."""

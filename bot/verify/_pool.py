@@ -20,7 +20,7 @@ from typing import Literal
 
 from bot.errors import BadInput, InfrastructureError
 from bot.model import Dal
-from bot.verify._backend import REGIONS, Backend, open_backend
+from bot.verify._backend import DEFAULT_ENDPOINT_TIMEOUT, REGIONS, Backend, open_backend
 from bot.verify._models import VerifyResult
 from bot.verify._run import stop_all_scripts
 from bot.verify._verify import verify_dal
@@ -42,14 +42,17 @@ class Failed:
 
 
 class SharedBackend:
-    """`open_backend(endpoint)` entered on a thread at once; `get()` waits for it."""
+    """`open_backend(endpoint)` entered on a thread at once (a given endpoint is waited for up
+    to `endpoint_timeout` seconds there); `get()` waits for it."""
 
-    def __init__(self, endpoint: str | None = None):
+    def __init__(
+        self, endpoint: str | None = None, *, endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT
+    ):
         self.endpoint = endpoint
         self._stack = ExitStack()
         pool = ThreadPoolExecutor(1, thread_name_prefix='dalbot-backend')
         self._future: Future[Backend] = pool.submit(
-            self._stack.enter_context, open_backend(endpoint)
+            self._stack.enter_context, open_backend(endpoint, endpoint_timeout=endpoint_timeout)
         )
         pool.shutdown(wait=False)  # the thread finishes its one task; nothing waits for it here
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.errors import BadInput, InfrastructureError
 from bot.model import Dal, Index, KeyAttribute, Table
+from bot.verify._engine import Capabilities, is_multi_attribute
 
 _WAIT_SECONDS = 60.0
 _POLL = 0.1
@@ -119,15 +120,50 @@ def drop_tables(client, names: list[str]) -> None:
             _wait(lambda n=name: _is_gone(client, n), f'table {name} to be deleted')
 
 
-def create_tables(client, tables: list[Table]) -> list[str]:
-    """Drop the DAL's tables if they exist, create them afresh, wait until ACTIVE."""
+def _create(client, table: Table, capabilities: Capabilities | None) -> None:
+    """CreateTable; an engine that refuses multi-attribute GSI keys gets the table without those
+    indexes (the gap is recorded), any other refusal stops the run."""
+    try:
+        client.create_table(**table_spec(table))
+        return
+    except Exception as e:
+        refused = e
+    multi = [i for i in table.indexes if is_multi_attribute(i)]
+    if capabilities is not None and multi and _is_validation_error(refused):
+        plain = table.model_copy(
+            update={'indexes': tuple(i for i in table.indexes if not is_multi_attribute(i))}
+        )
+        try:
+            client.create_table(**table_spec(plain))
+        except Exception:
+            pass  # not (only) the multi-attribute keys: report the first refusal
+        else:
+            capabilities.refused_indexes(table.name, multi, _engine_words(refused))
+            return
+    raise InfrastructureError(f'table creation refused for {table.name}: {refused}') from refused
+
+
+def _is_validation_error(error: Exception) -> bool:
+    code = getattr(error, 'response', {}).get('Error', {}).get('Code', '')
+    return code == 'ValidationException'
+
+
+def _engine_words(error: Exception) -> str:
+    message = getattr(error, 'response', {}).get('Error', {}).get('Message', '') or str(error)
+    return message[:500]
+
+
+def create_tables(
+    client, tables: list[Table], capabilities: Capabilities | None = None
+) -> list[str]:
+    """Drop the DAL's tables if they exist, create them afresh, wait until ACTIVE.
+
+    With `capabilities`, what the engine refuses for lack of a feature is recorded there
+    instead of failing the run."""
     names = [t.name for t in tables]
     drop_tables(client, names)
     for table in tables:
-        try:
-            client.create_table(**table_spec(table))
-        except Exception as e:
-            raise InfrastructureError(f'table creation refused for {table.name}: {e}') from e
+        _create(client, table, capabilities)
     for name in names:
         _wait(lambda n=name: _is_active(client, n), f'table {name} to become ACTIVE')
     return names

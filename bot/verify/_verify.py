@@ -12,7 +12,14 @@ from typing import Literal
 from bot.errors import BadInput, InfrastructureError
 from bot.model import Dal
 from bot.verify import _judge
-from bot.verify._backend import REGION, Backend, admin_client, open_backend
+from bot.verify._backend import (
+    DEFAULT_ENDPOINT_TIMEOUT,
+    REGION,
+    Backend,
+    admin_client,
+    open_backend,
+)
+from bot.verify._engine import Capabilities
 from bot.verify._models import Durations, VerifyResult
 from bot.verify._ranges import apply as apply_ranges
 from bot.verify._ranges import check_ranges
@@ -29,12 +36,14 @@ def verify_dal(
     backend: Backend | None = None,
     region: str = REGION,
     protect: Sequence[Path] = (),
+    endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT,
 ) -> VerifyResult:
     """Run the DAL's usage_examples.py --all against DynamoDB and judge every access pattern.
 
     `endpoint` None starts the embedded moto server on loopback (stopped afterwards); otherwise
     that DynamoDB-compatible endpoint is used, through a loopback forwarder when its host is not
-    one the generated script's safety check accepts. (`endpoint_from_env()` reads
+    one the generated script's safety check accepts, once it answers (ListTables, retried for
+    `endpoint_timeout` seconds). (`endpoint_from_env()` reads
     AWS_ENDPOINT_URL_DYNAMODB for callers that want the environment's choice.) The DAL's tables
     are dropped, recreated from the model and deleted again afterwards.
 
@@ -45,7 +54,8 @@ def verify_dal(
     the DAL's git repository or `protect` (the job's folders): bot.verify._sandbox.
 
     Raises BadInput (no usage_examples.py, no tables) or InfrastructureError (port in use,
-    endpoint unreachable, table creation refused, runner missing or failing before the script).
+    endpoint silent for `endpoint_timeout` seconds, table creation refused, runner missing or
+    failing before the script).
     """
     started = time.perf_counter()
     dal_dir = Path(dal.path)
@@ -58,15 +68,16 @@ def verify_dal(
     names = [t.name for t in tables]
     mark = time.perf_counter()
     cleanup = 0.0
+    capabilities = Capabilities()
     with tempfile.TemporaryDirectory(prefix='dalbot-') as tmp:
         trace_file = Path(tmp) / 'trace.jsonl'
         shared = contextlib.nullcontext(backend) if backend is not None else None
-        with shared or open_backend(endpoint) as backend:
+        with shared or open_backend(endpoint, endpoint_timeout=endpoint_timeout) as backend:
             durations.backend = time.perf_counter() - mark
             client = admin_client(backend.url, region=region)
             try:
                 mark = time.perf_counter()
-                create_tables(client, tables)
+                create_tables(client, tables, capabilities)
                 durations.tables = time.perf_counter() - mark
                 run = run_script(
                     dal_dir,
@@ -127,6 +138,7 @@ def verify_dal(
         crashed=crash is not None,
         timeout=timeout,
         tables=tables,
+        capabilities=capabilities,
     )
     apply_ranges(patterns, mismatches)
     durations.parse = time.perf_counter() - mark
@@ -140,6 +152,7 @@ def verify_dal(
         tables=names,
         patterns=patterns,
         crud_errors=printed.crud_errors,
+        engine_gaps=capabilities.gaps,
         crash=crash,
         timed_out=run.timed_out,
         returncode=run.returncode,
