@@ -20,6 +20,7 @@ from bot.report import (
     code_block,
     code_span,
     cost_totals,
+    engine_note,
     escape_cell,
     markdown_table,
     summary_line,
@@ -62,7 +63,7 @@ def _headline(report: RunReport) -> str:
         return '⚠️ dal-bot stopped: the branch moved while it worked'
     if report.push == 'push-failed':
         return '❌ dal-bot could not push its commits'
-    total = report.patterns_ok + report.patterns_failed
+    total = report.patterns_ok + report.patterns_failed + report.patterns_unsupported
     left = sum(len(o.implement.left) for o in report.outcomes if o.implement)
     taken_out = sum(len(o.implement.not_pushed) for o in report.outcomes if o.implement)
     errors = sum(1 for o in report.outcomes if o.error)
@@ -75,6 +76,10 @@ def _headline(report: RunReport) -> str:
         parts.append(f'{report.patterns_failed} of {total} access patterns failed')
     if taken_out:
         parts.append(f'{_plural(taken_out, "method")} not pushed (raised)')
+    if report.patterns_unsupported:
+        parts.append(
+            f'{report.patterns_unsupported} of {total} not supported by the DynamoDB engine'
+        )
     if left:
         parts.append(f'{_plural(left, "stub")} left')
     if errors:
@@ -120,6 +125,8 @@ def _pattern_section(outcome: DalOutcome, compact: bool) -> list[str]:
         label = f'Access patterns ({len(result.patterns)})'
         out += [f'<details{state}><summary>{label}</summary>', '', markdown_table(result), '']
         out += ['</details>', '']
+    if note := engine_note(result):
+        out += [*note, '']
     if result.crud_errors:
         out += ['**CRUD failures printed by usage_examples.py**', '']
         out += [

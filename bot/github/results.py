@@ -49,7 +49,16 @@ class DalOutcome(BaseModel):
 
     @property
     def patterns_failed(self) -> int:
-        return sum(p.status != 'ok' for p in self.verify.patterns) if self.verify else 0
+        """Not ok for a reason of the DAL's (unsupported ones are the engine's: counted apart)."""
+        if not self.verify:
+            return 0
+        return sum(p.status not in ('ok', 'unsupported') for p in self.verify.patterns)
+
+    @property
+    def patterns_unsupported(self) -> int:
+        if not self.verify:
+            return 0
+        return sum(p.status == 'unsupported' for p in self.verify.patterns)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +101,10 @@ class RunReport(BaseModel):
         return sum(o.patterns_failed for o in self.outcomes)
 
     @property
+    def patterns_unsupported(self) -> int:
+        return sum(o.patterns_unsupported for o in self.outcomes)
+
+    @property
     def commits(self) -> list[CommitInfo]:
         return [c for o in self.outcomes for c in o.commits]
 
@@ -113,6 +126,7 @@ class RunReport(BaseModel):
             'implemented': str(self.implemented),
             'patterns-ok': str(self.patterns_ok),
             'patterns-failed': str(self.patterns_failed),
+            'patterns-unsupported': str(self.patterns_unsupported),
             'report': report_path,
         }
 
@@ -186,6 +200,7 @@ class RunReport(BaseModel):
             'implemented': self.implemented,
             'patterns_ok': self.patterns_ok,
             'patterns_failed': self.patterns_failed,
+            'patterns_unsupported': self.patterns_unsupported,
             'notes': self.notes,
             'dals': [
                 {

@@ -163,7 +163,7 @@ def annotations(report: RunReport) -> list[str]:
             where = o.locations.get(f'{p.owner}.{p.method}')
             lines.append(
                 workflow.annotation(
-                    'error',
+                    'warning' if p.status == 'unsupported' else 'error',
                     f'access pattern {p.id} {p.owner}.{p.method}: {p.status}'
                     + (f': {p.message}' if p.message else ''),
                     file=where.file if where else o.dal,
@@ -207,7 +207,8 @@ def finish(ctx: Context, report: RunReport, summary_markdown: str) -> int:
         workflow.emit(line)
     log(
         f'{len(report.outcomes)} DAL(s), {report.implemented} implemented, '
-        f'{report.patterns_ok} patterns ok, {report.patterns_failed} failed; report {report_path}'
+        f'{report.patterns_ok} patterns ok, {report.patterns_failed} failed, '
+        f'{report.patterns_unsupported} unsupported by the engine; report {report_path}'
     )
     if report.push in ('branch-moved', 'push-failed'):
         return 1

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.verify import STATUSES, PatternResult, VerifyResult
+from bot.verify import DYNAMODB_LOCAL_IMAGE, STATUSES, PatternResult, VerifyResult
 
 SCHEMA = 'dal-bot/verify'
 SCHEMA_VERSION = 1
@@ -151,6 +151,31 @@ def markdown_table(result: VerifyResult) -> str:
     return '\n'.join(rows)
 
 
+def engine_note(result: VerifyResult) -> list[str]:
+    """Markdown lines on what the engine lacks and how to get those patterns verified."""
+    unsupported = sum(p.status == 'unsupported' for p in result.patterns)
+    if not unsupported:
+        return []
+    out = [
+        f'🚫 **{unsupported} access pattern(s) could not run on this DynamoDB engine** '
+        '(`unsupported`: not verified, not ok):',
+        '',
+    ]
+    for gap in result.engine_gaps:
+        what = gap.indexes or gap.operations
+        out.append(
+            f'- {escape_cell(gap.message)}'
+            + (f': {", ".join(code_span(w) for w in what)}' if what else '')
+        )
+    out += [
+        '',
+        'To verify them, use an engine that has these features: DynamoDB Local >= 3.3.0 '
+        f'({code_span(DYNAMODB_LOCAL_IMAGE)}) as the `dynamodb-endpoint` service '
+        '(`--endpoint` locally), or no endpoint at all for the embedded moto backend.',
+    ]
+    return out
+
+
 def to_markdown(
     result: VerifyResult, *, title: str | None = None, heading: str = '###', details: bool = True
 ) -> str:
@@ -161,6 +186,8 @@ def to_markdown(
     name = title if title is not None else result.dal
     out = [f'{heading} {code_span(name)}' if heading else code_span(name), '']
     out += [summary_line(result), '', markdown_table(result)]
+    if note := engine_note(result):
+        out += ['', *note]
     if result.crud_errors:
         out += ['', '**CRUD failures printed by usage_examples.py**', '']
         out += [
@@ -194,6 +221,7 @@ def to_dict(result: VerifyResult, *, include_output: bool = True) -> dict[str, A
         'tables': list(result.tables),
         'patterns': [p.model_dump(mode='json') for p in result.patterns],
         'crud_errors': [e.model_dump(mode='json') for e in result.crud_errors],
+        'engine_gaps': [g.model_dump(mode='json') for g in result.engine_gaps],
         'crash': result.crash,
         'timed_out': result.timed_out,
         'returncode': result.returncode,
@@ -254,6 +282,14 @@ def to_text(result: VerifyResult, *, message_width: int = 70) -> str:
     for e in result.crud_errors:
         lines.append(
             f'CRUD failure: {e.action}' + (f': {_fit(e.message, 100)}' if e.message else '')
+        )
+    for gap in result.engine_gaps:
+        what = ', '.join(gap.indexes or gap.operations)
+        lines.append(f'unsupported: {gap.message}' + (f': {what}' if what else ''))
+    if result.engine_gaps:
+        lines.append(
+            f'to verify them: DynamoDB Local >= 3.3.0 ({DYNAMODB_LOCAL_IMAGE}) as --endpoint, '
+            'or the embedded moto (no --endpoint)'
         )
     if result.crash:
         lines.append('crash:' if not result.timed_out else 'timeout:')

@@ -22,6 +22,7 @@ _WHERE = {
     'Status': '_models',
     'VerifyResult': '_models',
     'DEFAULT_ENDPOINT_TIMEOUT': '_backend',
+    'DYNAMODB_LOCAL_IMAGE': '_engine',
     'endpoint_from_env': '_backend',
     'Failed': '_pool',
     'SharedBackend': '_pool',
@@ -32,6 +33,7 @@ _WHERE = {
 
 __all__ = [
     'DEFAULT_ENDPOINT_TIMEOUT',
+    'DYNAMODB_LOCAL_IMAGE',
     'STATUSES',
     'CrudError',
     'Durations',
@@ -59,6 +61,7 @@ def __getattr__(name: str):
 
 if TYPE_CHECKING:
     from bot.verify._backend import DEFAULT_ENDPOINT_TIMEOUT, endpoint_from_env
+    from bot.verify._engine import DYNAMODB_LOCAL_IMAGE
     from bot.verify._models import (
         STATUSES,
         CrudError,

@@ -21,6 +21,8 @@ DYNAMODB_LOCAL_SINCE = {
     MULTI_ATTRIBUTE_KEYS: '3.3.0',
     TRANSACTIONS: '1.11.475',
 }
+# What the example workflows and the README pin: the current 3.3.x (3.3.0 has multi-attribute keys).
+DYNAMODB_LOCAL_IMAGE = 'amazon/dynamodb-local:3.3.2'
 _FEATURE_OF_OPERATION = {
     'TransactWriteItems': TRANSACTIONS,
     'TransactGetItems': TRANSACTIONS,
