@@ -96,12 +96,13 @@ def wait_for_endpoint(url: str, timeout: float = DEFAULT_ENDPOINT_TIMEOUT) -> No
             return
         except Exception as e:
             last = e
-        if time.monotonic() + _RETRY_PAUSE >= deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise InfrastructureError(
                 f'DynamoDB endpoint {url} did not answer within {timeout:g} s '
                 f'(ListTables, retried): {last}'
             ) from last
-        time.sleep(_RETRY_PAUSE)
+        time.sleep(min(_RETRY_PAUSE, left))
 
 
 def free_port(host: str = '127.0.0.1') -> int:
