@@ -65,7 +65,16 @@ def test_an_endpoint_that_accepts_but_never_answers_fails_within_the_timeout(tmp
         url = f'http://127.0.0.1:{silent.getsockname()[1]}'
         started = time.monotonic()
         code = main(
-            ['verify', str(dal), '--endpoint', url, '--endpoint-timeout', '2', '--runner', 'python']
+            [
+                'verify',
+                str(dal),
+                '--endpoint',
+                url,
+                '--endpoint-timeout',
+                '2',
+                '--runner',
+                'python',
+            ]
         )
         elapsed = time.monotonic() - started
     err = capsys.readouterr().err
