@@ -143,6 +143,7 @@ def test_json_schema_is_stable():
         'tables',
         'patterns',
         'crud_errors',
+        'engine_gaps',
         'crash',
         'timed_out',
         'returncode',
