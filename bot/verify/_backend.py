@@ -92,7 +92,8 @@ def wait_for_endpoint(url: str, timeout: float = DEFAULT_ENDPOINT_TIMEOUT) -> No
                 connect_timeout=max(min(2.0, left), 0.1),
                 read_timeout=max(min(5.0, left), 0.1),
             )
-            client.list_tables(Limit=1)
+            with contextlib.closing(client):  # no keep-alive socket left behind per attempt
+                client.list_tables(Limit=1)
             return
         except Exception as e:
             last = e

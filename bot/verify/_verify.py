@@ -74,42 +74,43 @@ def verify_dal(
         shared = contextlib.nullcontext(backend) if backend is not None else None
         with shared or open_backend(endpoint, endpoint_timeout=endpoint_timeout) as backend:
             durations.backend = time.perf_counter() - mark
-            client = admin_client(backend.url, region=region)
-            try:
-                mark = time.perf_counter()
-                create_tables(client, tables, capabilities)
-                durations.tables = time.perf_counter() - mark
-                run = run_script(
-                    dal_dir,
-                    Path(tmp),
-                    backend.script_url,
-                    runner=runner,
-                    timeout=timeout,
-                    region=region,
-                    priced=[f'{p.owner}.{p.method}' for p in dal.patterns],
-                    protect=protect,
-                )
-                durations.run = run.seconds
-                # The set check of range queries runs on the tables the script left.
-                mismatches = (
-                    {}
-                    if run.timed_out
-                    else check_ranges(
-                        dal,
-                        client,
+            # Closed before the backend stops: a keep-alive socket would hold the server's port.
+            with contextlib.closing(admin_client(backend.url, region=region)) as client:
+                try:
+                    mark = time.perf_counter()
+                    create_tables(client, tables, capabilities)
+                    durations.tables = time.perf_counter() - mark
+                    run = run_script(
+                        dal_dir,
+                        Path(tmp),
                         backend.script_url,
                         runner=runner,
                         timeout=timeout,
                         region=region,
+                        priced=[f'{p.owner}.{p.method}' for p in dal.patterns],
                         protect=protect,
                     )
-                )
-            finally:
-                cleanup = time.perf_counter()
-                try:
-                    drop_tables(client, names)
-                except Exception:
-                    pass  # the backend may be gone (Ctrl-C, endpoint died): nothing more to do
+                    durations.run = run.seconds
+                    # The set check of range queries runs on the tables the script left.
+                    mismatches = (
+                        {}
+                        if run.timed_out
+                        else check_ranges(
+                            dal,
+                            client,
+                            backend.script_url,
+                            runner=runner,
+                            timeout=timeout,
+                            region=region,
+                            protect=protect,
+                        )
+                    )
+                finally:
+                    cleanup = time.perf_counter()
+                    try:
+                        drop_tables(client, names)
+                    except Exception:
+                        pass  # the backend may be gone (Ctrl-C, endpoint died): nothing more to do
         durations.cleanup = time.perf_counter() - cleanup
         trace_text = trace_file.read_text(encoding='utf-8', errors='replace')
 

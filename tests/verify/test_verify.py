@@ -206,8 +206,13 @@ def test_uv_runner(tmp_path, moto_server):
 def test_unreachable_endpoint_is_infrastructure_error(tmp_path):
     dal = implemented_shop(tmp_path)
     with socket_closed_port() as port:
-        with pytest.raises(InfrastructureError, match='unreachable'):
-            verify_dal(load_dal(dal), endpoint=f'http://127.0.0.1:{port}', runner='python')
+        with pytest.raises(InfrastructureError, match='did not answer within 1 s'):
+            verify_dal(
+                load_dal(dal),
+                endpoint=f'http://127.0.0.1:{port}',
+                runner='python',
+                endpoint_timeout=1,
+            )
 
 
 def test_port_in_use_is_infrastructure_error():
