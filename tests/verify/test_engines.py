@@ -26,6 +26,7 @@ from bot.model import Dal, load_dal
 from bot.report import to_markdown
 from bot.verify import PatternResult, VerifyResult, verify_dal
 from bot.verify._backend import free_port
+from bot.verify._tables import tables_of
 
 ALL = sorted(p.name for p in FIXTURES.iterdir() if (p / 'generated_dal').is_dir())
 REQUIRE = os.environ.get('DAL_BOT_REQUIRE_DYNALITE') == '1'
@@ -132,6 +133,16 @@ def test_moto_and_dynalite_agree_on_every_supported_pattern(name, dynalite, tmp_
         comment = render(report, env={})
         assert f'{len(gaps)} of {len(lite)} not supported by the DynamoDB engine' in comment
         assert 'To verify them, use an engine that has these features' in comment
+
+
+def test_fixture_table_names_are_unique():
+    """dynalite keeps one set of tables for every region, and the fixtures above run on it in
+    parallel (pytest -n 2): two fixtures with one table name would drop each other's tables."""
+    owners: dict[str, str] = {}
+    for name in ALL:
+        for table in tables_of(load_dal(FIXTURES / name / 'generated_dal')):
+            assert table.name not in owners, (table.name, owners.get(table.name), name)
+            owners[table.name] = name
 
 
 def result_with(*statuses: str) -> VerifyResult:
