@@ -122,7 +122,9 @@ def check_ranges(
             for probe in probes:
                 _seed(probe, items[probe.table.name])
             puts = [
-                (p.table.name, {'PutRequest': {'Item': i}}) for p in probes for i in p.to_write
+                (p.table.name, k, {'PutRequest': {'Item': i}})
+                for p in probes
+                for i, k in zip(p.to_write, p.written, strict=True)
             ]
             _batch(client, puts)
             results = _finish(child, [p for p in probes if p.seeds], timeout=timeout)
@@ -130,7 +132,7 @@ def check_ranges(
             _kill_group(child.process.pid)
             child.process.wait()
             deletes = [
-                (p.table.name, {'DeleteRequest': {'Key': k}}) for p in probes for k in p.written
+                (p.table.name, k, {'DeleteRequest': {'Key': k}}) for p in probes for k in p.written
             ]
             _batch(client, deletes)
     out = {}
@@ -459,10 +461,15 @@ def _mismatch(probe: Probe, missing: list[object], extra: list[object]) -> Misma
     return Mismatch(missing_labels, extra_labels, message)
 
 
-def _batch(client, requests: list[tuple[str, dict]]) -> None:
-    """BatchWriteItem, 25 requests at a time, unprocessed ones sent again. Two probes of one
-    entity may seed the same item (no other key field to tell them apart): it is sent once."""
-    requests = list({json.dumps(r, sort_keys=True): r for r in requests}.values())
+def _batch(client, requests: list[tuple[str, dict, dict]]) -> None:
+    """BatchWriteItem of (table, key, request), 25 at a time, unprocessed ones sent again.
+
+    DynamoDB refuses a batch that names one key twice (`Provided list of item keys contains
+    duplicates`; moto accepts it, dynalite refuses it like DynamoDB): two probes of one entity
+    may seed the same key (no other key field to tell them apart), so one request per key is
+    sent, the last, as writes one after another would leave the item."""
+    by_key = {(t, json.dumps(k, sort_keys=True)): (t, r) for t, k, r in requests}
+    requests = list(by_key.values())
     for start in range(0, len(requests), 25):
         pending: dict[str, list[dict]] = {}
         for table, request in requests[start : start + 25]:
