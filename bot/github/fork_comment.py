@@ -204,7 +204,7 @@ def run_comment(ctx: Context) -> int:
         )
     report.head_sha = run['head_sha']
     body = _body(report, ctx.env)
-    from bot.github.pr import find_comment
+    from bot.github.pr import find_comment, upsert_comment
 
     with api_call(f'listing the comments of pull request {pull.number}'):
         existing = find_comment(pull)
@@ -214,13 +214,7 @@ def run_comment(ctx: Context) -> int:
         steps.log('nothing to do and comment-when-clean is false: no comment')
         return 0
     with api_call(f'commenting on pull request {pull.number}'):
-        if existing is not None:
-            if existing.body != body:
-                existing.edit(body)
-            steps.log(f'comment {existing.id} updated from {where}')
-        else:
-            created = pull.create_issue_comment(body)
-            steps.log(f'comment {created.id} created from {where}')
+        steps.log(f'{upsert_comment(pull, existing, body)} from {where}')
     from bot.github import workflow
 
     workflow.write_summary(body, ctx.env)

@@ -43,6 +43,16 @@ def find_comment(pull):
     return (bots or mine or [None])[0]
 
 
+def upsert_comment(pull, existing, body: str) -> str:
+    """Edit the bot's comment in place (only when its text changed), or create it; what was
+    done, for the log."""
+    if existing is not None:
+        if existing.body != body:
+            existing.edit(body)
+        return f'comment {existing.id} updated'
+    return f'comment {pull.create_issue_comment(body).id} created'
+
+
 def _pull_fields(event: dict) -> dict:
     pr = event.get('pull_request')
     if not isinstance(pr, dict):
@@ -212,13 +222,7 @@ def _publish(ctx: Context, report: RunReport, pull, existing, fork: bool) -> int
     api_failure = None
     if post:
         try:
-            if existing is not None:
-                if existing.body != body:
-                    existing.edit(body)
-                steps.log(f'comment {existing.id} updated')
-            else:
-                created = pull.create_issue_comment(body)
-                steps.log(f'comment {created.id} created')
+            steps.log(upsert_comment(pull, existing, body))
         except api_errors() as e:
             api_failure = describe(e, f'commenting on pull request {report.pull_number}')
     code = steps.finish(ctx, report, summary)
