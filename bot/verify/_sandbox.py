@@ -209,8 +209,14 @@ def _mode(env: dict[str, str]) -> str:
     return mode
 
 
+_SAID: set[str] = set()
+
+
 def _log(message: str) -> None:
-    print(f'dal-bot: {message}', file=sys.stderr, flush=True)
+    """Once per process: many DALs in one call would repeat the same warning for each run."""
+    if message not in _SAID:
+        _SAID.add(message)
+        print(f'dal-bot: {message}', file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
