@@ -7,14 +7,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from pydantic import BaseModel
+
 from bot.errors import BadInput
-from bot.implement._models import CommitInfo
 
 if TYPE_CHECKING:
     import git
 
 T = TypeVar('T')
 MIN_CHUNK, MAX_CHUNK = 3, 5
+
+
+class CommitInfo(BaseModel):
+    sha: str
+    message: str
 
 
 def chunks(items: Sequence[T], size: int = 4) -> list[list[T]]:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from bot.commit import CommitInfo
+
 
 class ImplementedMethod(BaseModel):
     file: str
@@ -44,11 +46,6 @@ class NotPushed(BaseModel):
     reason: str  # 'raised <Type>: <message>'
     diff: str
     inferred: list[str] = []  # what the attempt read from names alone
-
-
-class CommitInfo(BaseModel):
-    sha: str
-    message: str
 
 
 class IndexKeyAdded(BaseModel):
