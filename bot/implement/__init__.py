@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from bot import pysource
 from bot.commit import chunks, commit_files, open_repo
 from bot.files import compile_check, read_source, write_atomic
@@ -81,7 +79,7 @@ def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
             if pattern.operation is None:
                 raise Unmappable(f'unknown operation {pattern.raw_operation!r}')
             rendered = TEMPLATES[pattern.operation](Stub(dal=dal, method=method, pattern=pattern))
-            undefined = undefined_names(dal, method, cst.Module(body=rendered.body).code)
+            undefined = undefined_names(dal, method, rendered.code)
             if undefined:
                 raise Unmappable(
                     'the body would use what this DAL does not define: ' + '; '.join(undefined)
@@ -120,7 +118,7 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
 def _formatted(dal_dir: Path, planned: list[Planned]) -> dict[Key, str]:
     """Every new body formatted in one ruff run (chunks then only place them)."""
     return format_bodies(
-        {(p.method.owner, p.method.name): cst.Module(body=p.rendered.body).code for p in planned},
+        {(p.method.owner, p.method.name): p.rendered.code for p in planned},
         dal_dir,
     )
 

@@ -12,8 +12,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-import libcst as cst
-
+from bot import pysource
 from bot.model import (
     PAGINATION,
     AccessPattern,
@@ -35,44 +34,66 @@ class Unmappable(Exception):
     """The stub's shape cannot be mapped to code without guessing; the message says why."""
 
 
+Statement = str  # one statement's source at column 0, ending in a newline
+
+
 @dataclass
 class Rendered:
-    body: list[cst.BaseStatement]
+    body: list[Statement]
     imports: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def code(self) -> str:
+        return ''.join(self.body)
 
 
 @functools.cache
-def _template(template: str) -> cst.Module:
-    """A template parsed once, `{name}` placeholders standing as `__tpl_name__` names."""
-    return cst.parse_module(
-        _PLACEHOLDER.sub(r'__tpl_\1__', textwrap.dedent(template).strip('\n') + '\n')
-    )
+def _template(template: str) -> list[str | tuple[str | None, str]]:
+    """A template split once into text and `{name}` placeholders: (indent, name) for one
+    alone on its line (statements may go there), else (None, name)."""
+    text = textwrap.dedent(template).strip('\n') + '\n'
+    parts: list[str | tuple[str | None, str]] = []
+    for line in text.splitlines(keepends=True):
+        if alone := _ALONE.fullmatch(line):
+            parts += [(alone[1], alone[2]), '\n']
+            continue
+        for i, piece in enumerate(_PLACEHOLDER.split(line)):
+            parts.append(piece if i % 2 == 0 else (None, piece))
+    return parts
 
 
 _PLACEHOLDER = re.compile(r'\{(\w+)\}')
+_ALONE = re.compile(r'( *)\{(\w+)\}\n')
+_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*')
 
 
-class _Fill(cst.CSTTransformer):
-    def __init__(self, nodes: dict[str, cst.BaseExpression]):
-        self.nodes = nodes
-
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-        name = updated.value
-        if name.startswith('__tpl_') and name.endswith('__'):
-            return self.nodes[name[6:-2]]
-        return updated
-
-
-def statements(template: str, **values: str | cst.CSTNode) -> list[cst.BaseStatement]:
-    """A code template whose `{placeholders}` are expressions (given as nodes or source);
-    the same idea as libcst.helpers.parse_template_module, with each template parsed once."""
-    nodes = {k: cst.parse_expression(v) if isinstance(v, str) else v for k, v in values.items()}
-    return list(_template(template).visit(_Fill(nodes)).body)
+def _expression(name: str, source: str) -> str:
+    """An expression's source, checked to be one expression on its own (it is placed as
+    written: a value that parses only with the template around it is a bug)."""
+    if not _DOTTED.fullmatch(source):
+        try:
+            pysource.parse(source, f'<{name}>', 'eval')
+        except SyntaxError as e:
+            raise ValueError(f'template value {name}={source!r} is not an expression') from e
+    return source
 
 
-def nest(block: cst.BaseCompoundStatement, body: list[cst.BaseStatement]):
-    """The compound statement of a template (`with ...:`, `try: ...`) around these statements."""
-    return block.with_changes(body=block.body.with_changes(body=body))
+def statements(template: str, **values: str | list[Statement]) -> list[Statement]:
+    """A code template filled as text: a `{placeholder}` takes an expression's source, or,
+    alone on its line, statements (a list) indented to where it stands. A template is one
+    statement (compound ones included): the list holds it."""
+    out = []
+    for part in _template(template):
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        indent, name = part
+        value = values[name]
+        if isinstance(value, list):  # statements: the line is theirs
+            out.append(''.join(textwrap.indent(s, indent) for s in value).removesuffix('\n'))
+        else:
+            out += [indent or '', _expression(name, value)]
+    return [''.join(out)]
 
 
 def literal(value: object) -> str:
@@ -261,7 +282,7 @@ def bind_fields(stub: Stub, fields: list[str], used: set[str]) -> list[str]:
     return out
 
 
-def to_number(param: Parameter) -> list[cst.BaseStatement]:
+def to_number(param: Parameter) -> list[Statement]:
     """Statements that turn a parameter into a Decimal for a numeric (N) key or filter value.
 
     The schemas declare some range parameters as strings on numeric keys; DynamoDB still
@@ -291,7 +312,7 @@ def client_error(what: str) -> str:
     return "f'" + what + ": {e}'"
 
 
-def wrapped_call(target: str, call: str, what: str) -> list[cst.BaseStatement]:
+def wrapped_call(target: str, call: str, what: str) -> list[Statement]:
     """`target = call` with ClientError turned into RuntimeError naming operation and entity."""
     if target:
         return statements(

@@ -8,7 +8,6 @@ import json
 import shutil
 from pathlib import Path
 
-import libcst as cst
 import pytest
 
 from bot.implement import implement_dal, plan
@@ -211,7 +210,7 @@ def test_missing_helpers_are_built_inline_and_verify(tmp_path, dynamodb_client):
 
 
 def _code(planned) -> str:
-    return cst.Module(body=planned.rendered.body).code
+    return planned.rendered.code
 
 
 @pytest.mark.parametrize('name', PRE_RELEASE)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import libcst as cst
-
 from bot.implement._context import (
+    Statement,
     Stub,
     Unmappable,
     bind_fields,
@@ -21,7 +20,7 @@ from bot.model import Entity, Table
 
 def item_statements(
     stub: Stub, entity: Entity, var: str, item: str, table: Table, in_repository: bool
-) -> list[cst.BaseStatement]:
+) -> list[Statement]:
     """`item = order.model_dump(...)` plus every key attribute the table and its GSIs need.
 
     `create()` of the base repository writes only the fields and pk/sk; GSI key attributes
@@ -163,7 +162,7 @@ def changes_statements(
     entity: Entity,
     var: str,
     scalars: dict[str, str],
-) -> list[cst.BaseStatement]:
+) -> list[Statement]:
     """`changes = {field: value}` from an entity passed in: its non-key fields that are not
     None (None is not SET: it would be written as NULL, which the entity cannot read back and
     an index key rejects), then the values of scalar parameters."""
@@ -176,7 +175,7 @@ def changes_statements(
     return statements(f'{changes} = {{v}}', v=dump)
 
 
-def key_update_statements(changes: str, key_updates: list[KeyUpdate]) -> list[cst.BaseStatement]:
+def key_update_statements(changes: str, key_updates: list[KeyUpdate]) -> list[Statement]:
     body = []
     for u in key_updates:
         target = f'{changes}[{literal(u.attribute)}]'

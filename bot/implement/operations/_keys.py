@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import libcst as cst
-
 from bot.implement._context import (
     NUMBER_IMPORTS,
     Rendered,
+    Statement,
     Stub,
     Unmappable,
     bind_fields,
@@ -21,7 +20,7 @@ from bot.model import KeyAttribute, KeyTemplate
 from bot.ranges import names_a_prefix
 
 
-def primary_key(stub: Stub, used: set[str]) -> tuple[list[cst.BaseStatement], str, bool]:
+def primary_key(stub: Stub, used: set[str]) -> tuple[list[Statement], str, bool]:
     """Statements binding `pk` (and `sk`), the source of the Key dict, and whether the
     table has a sort key."""
     entity = stub.entity
@@ -52,7 +51,7 @@ def primary_key(stub: Stub, used: set[str]) -> tuple[list[cst.BaseStatement], st
     return body, key, has_sk
 
 
-def raw_key(var: str, param: str, used: set[str]) -> list[cst.BaseStatement]:
+def raw_key(var: str, param: str, used: set[str]) -> list[Statement]:
     """`pk = <param>` for a parameter that is the key's raw value (bot.model's `raw_key`)."""
     used.add(param)
     return [] if param == var else statements(f'{var} = {{v}}', v=param)

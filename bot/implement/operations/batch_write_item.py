@@ -9,7 +9,6 @@ from bot.implement._context import (
     Stub,
     Unmappable,
     client_error,
-    nest,
     statements,
 )
 from bot.implement.operations._items import item_statements
@@ -35,23 +34,23 @@ def render(stub: Stub) -> Rendered:
             raise Unmappable(f'BatchWriteItem over {lists[0].annotation!r}: not {name} entities')
     # The generator annotates some of these lists as list[str]; its usage example and its
     # hint both pass entities, and a string cannot be written as an item.
+    # Each entity's item (keys and GSI keys included) is built inside the loop, before the put.
     put = item_statements(stub, stub.entity, 'entity', 'item', stub.table, in_repository=True)
     (guard,) = statements(
         """
 try:
     with self.table.batch_writer() as batch:
         for entity in {source}:
+            {put}
             batch.put_item(Item=item)
 except ClientError as e:
     raise RuntimeError({message}) from e
 """,
         source=source,
+        put=put,
         message=client_error(f'BatchWriteItem failed for {name}'),
     )
-    # Each entity's item (keys and GSI keys included) is built inside the loop, before the put.
-    writer = guard.body.body[0]
-    loop = writer.body.body[0]
-    body = [*before, nest(guard, [nest(writer, [nest(loop, [*put, *loop.body.body])])])]
+    body = [*before, guard]
     if stub.returns_bool():
         body += statements('return True')
     elif stub.returns.startswith('list'):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from bot.implement._context import (
     CLIENT_ERROR_IMPORT,
     Rendered,
@@ -11,7 +9,6 @@ from bot.implement._context import (
     Unmappable,
     bind_fields,
     literal,
-    nest,
     statements,
     wrapped_call,
 )
@@ -109,10 +106,7 @@ if exclusive_start_key:
             values=f'({", ".join(sort.excluded)})',
         )
     if drop:
-        comment = cst.EmptyLine(
-            comment=cst.Comment('# between() includes its ends; drop those the range excludes')
-        )
-        drop[0] = drop[0].with_changes(leading_lines=[comment])
+        drop[0] = '# between() includes its ends; drop those the range excludes\n' + drop[0]
     out.body += read_pages(
         stub,
         'self.table.query(**query_params)',
@@ -143,16 +137,17 @@ def read_pages(stub: Stub, call: str, params: str, what: str, drop: list | None 
     (loop,) = statements(
         f"""
 while True:
+    {{call}}
     page, last_key = {{parse}}
     items.extend(page)
     if {'items or ' if single else ''}last_key is None:
         break
     {{params}}['ExclusiveStartKey'] = last_key
 """,
+        call=[*wrapped_call('response', call, what), *drop],
         parse=parse,
         params=params,
     )
-    loop = nest(loop, [*wrapped_call('response', call, what), *drop, *loop.body.body])
     done = 'return items[0] if items else None' if single else 'return items'
     return [*statements('items = []'), loop, *statements(done)]
 

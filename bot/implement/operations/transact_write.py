@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-import libcst as cst
-
 from bot.implement._context import (
     CLIENT_ERROR_IMPORT,
     Rendered,
+    Statement,
     Stub,
     Unmappable,
     literal,
@@ -93,7 +92,7 @@ def _update(
     var: str | None,
     placeholders: list[str],
     condition_attrs: list[str],
-) -> tuple[str, list[cst.BaseStatement]]:
+) -> tuple[str, list[Statement]]:
     """The Update's expression, names and values (source of dict entries), and the statements
     that must run before the transaction is built.
 

@@ -16,7 +16,6 @@ from bot.implement._context import (
     Unmappable,
     client_error,
     literal,
-    nest,
     statements,
     to_number,
 )
@@ -128,6 +127,15 @@ for field_name, value in {d}.items():
         out.body += statements('names = {v}', v=names_src)
         out.body += statements('values = {v}', v=values_src)
     out.body += statements('key = {v}', v=key)
+    # The item must exist: an update never creates a half item. Missing -> None when the
+    # signature allows it, else an error naming the key.
+    if stub.returns.endswith('|None'):
+        missing = statements('return None')
+    else:
+        missing = statements(
+            'raise RuntimeError({message} + str(key)) from e',
+            message=literal(f'{name} not found: '),
+        )
     (call,) = statements(
         """
 try:
@@ -141,21 +149,12 @@ try:
     )
 except ClientError as e:
     if e.response['Error']['Code'] == 'ConditionalCheckFailedException':
-        return None
+        {missing}
     raise RuntimeError({message}) from e
 """,
+        missing=missing,
         message=client_error(f'UpdateItem failed for {name}'),
     )
-    # The item must exist: an update never creates a half item. Missing -> None when the
-    # signature allows it (as written above), else an error naming the key.
-    if not stub.returns.endswith('|None'):
-        handler = call.handlers[0]
-        missing = statements(
-            'raise RuntimeError({message} + str(key)) from e',
-            message=literal(f'{name} not found: '),
-        )
-        check = nest(handler.body.body[0], missing)
-        call = call.with_changes(handlers=[nest(handler, [check, *handler.body.body[1:]])])
     out.body.append(call)
     if stub.returns_bool():
         out.body += statements('return True')
@@ -199,11 +198,10 @@ if {p} not in {fields}:
     if guard:
         # A number field stored from a string or float would not read back as the entity's.
         out.imports |= NUMBER_IMPORTS
-        (check,) = statements(
-            'if {p} in {fields}:\n    {v} = {v}',
+        body += statements(
+            'if {p} in {fields}:\n    {guard}',
             p=field_param,
             fields=literal(tuple(numeric)),
-            v=value_param,
+            guard=guard,
         )
-        body.append(nest(check, guard))
     return body + statements(f'{changes}[{{p}}] = {{v}}', p=field_param, v=value_param)
