@@ -7,6 +7,7 @@ a line, a node's text and a function's trailing comments are.
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import threading
 import tokenize
@@ -44,6 +45,20 @@ def split_lines(text: str) -> list[str]:
     return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node, in ast.walk's (breadth-first) order, as a list: a list is read again for
+    free, and this walk is about twice as fast as ast.walk's generator of generators."""
+    nodes = [tree]
+    for node in nodes:  # grows while read: breadth first
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                nodes.append(value)
+            elif isinstance(value, list):
+                nodes += [v for v in value if isinstance(v, ast.AST)]
+    return nodes
+
+
 def indent_of(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
@@ -57,6 +72,11 @@ class Source:
         self.lines = split_lines(text)
         self.tree = parse(text) if tree is None else tree
         self._starts = [0, *itertools.accumulate(len(line) for line in self.lines)]
+
+    @functools.cached_property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the tree (see walk), walked once."""
+        return walk(self.tree)
 
     def offset(self, lineno: int, col: int) -> int:
         line = self.lines[lineno - 1]

@@ -37,13 +37,13 @@ Bound = tuple[str, bool]  # (class name, an instance: True; the class itself: Fa
 def undefined_names(dal: Dal, method: Method, body: str) -> list[str]:
     """What `body` (the new statements of `method`) uses that the DAL does not define, one
     sentence each; empty when every name resolves."""
-    tree = pysource.parse(body)
+    nodes = pysource.walk(pysource.parse(body))
     env: dict[str, Bound] = {'self': (method.owner, True)}
     for p in method.parameters:
         cls = _annotated_class(dal, p.annotation, element=False)
         if cls:
             env[p.name] = (cls, True)
-    for node in ast.walk(tree):
+    for node in nodes:
         # `for entity in entities` over a `list[Entity]` parameter.
         if (
             isinstance(node, ast.For | ast.comprehension)
@@ -54,8 +54,8 @@ def undefined_names(dal: Dal, method: Method, body: str) -> list[str]:
         ):
             env[node.target.id] = (cls, True)
     found: list[tuple[int, int, str]] = []
-    calls = {id(n.func): n for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    for node in ast.walk(tree):
+    calls = {id(n.func): n for n in nodes if isinstance(n, ast.Call)}
+    for node in nodes:
         if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
             continue
         owner = _resolve(dal, env, node.value)

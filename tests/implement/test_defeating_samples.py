@@ -108,9 +108,10 @@ def test_kept_when_a_call_reads_the_value():
 
 def test_two_keywords_of_one_call_go_cleanly():
     from bot.implement.usage.samples import _unset
+    from bot.pysource import Source
 
     text = (
         "u = User(\n    a=1,\n    b='x',\n    c='y',\n)\nv = User(b='x', c='y')\nw = User(c=1)\n"
     )
-    out = _unset(text, {('User', 'b'), ('User', 'c')})
+    out = _unset(Source(text), {('User', 'b'), ('User', 'c')}).text
     assert out == 'u = User(\n    a=1,\n)\nv = User()\nw = User()\n'

@@ -39,8 +39,8 @@ def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
     """The repaired text of usage_examples.py (given with `\n` line ends) and what was
     repaired; None when nothing needs to change."""
     repairs: list[str] = []
-    original, text = text, unset_defeating_samples(dal, text, repairs)
-    file = Source(text)
+    file = unset_defeating_samples(dal, Source(text), repairs)
+    original, text = text, file.text
     sections = [
         (cls, name, method_span(file.lines, fn))
         for (cls, name), fn in methods(file.tree).items()
@@ -87,7 +87,7 @@ def _sample_constructors(file: Source) -> dict[str, str]:
     assigns = sorted(
         (
             node
-            for node in ast.walk(file.tree)
+            for node in file.nodes
             if isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Name)

@@ -113,7 +113,7 @@ class CallRepair:
     def __call__(self, src: Source) -> str:
         edits: list[tuple[int, int, str]] = []
         calls = sorted(
-            (node for node in ast.walk(src.tree) if _pattern_call(node)),
+            (node for node in src.nodes if _pattern_call(node)),
             key=lambda node: (node.lineno, node.col_offset),
         )
         for call in calls:
@@ -125,7 +125,7 @@ class CallRepair:
                 edits.append((start, end, new))
         imported = {
             a.asname or a.name
-            for n in ast.walk(src.tree)
+            for n in src.nodes
             if isinstance(n, ast.ImportFrom) and n.module == 'datetime'
             for a in n.names
         }

@@ -22,9 +22,9 @@ def _conditions(pattern: AccessPattern) -> tuple[FilterCondition, ...]:
 
 
 def _needed_elsewhere(
-    dal: Dal, entity: Entity, field: str, tree: ast.Module, pid: int
+    dal: Dal, entity: Entity, field: str, nodes: list[ast.AST], pid: int
 ) -> str | None:
-    """Why `field` of `entity` must stay set in the script, or None."""
+    """Why `field` of `entity` must stay set in the script (`nodes`: all of it), or None."""
     templates = [entity.pk, entity.sk] + [
         t for k in entity.index_keys for t in (*k.partition, *k.sort)
     ]
@@ -39,7 +39,7 @@ def _needed_elsewhere(
         for item in p.transaction_items:
             if item.entity == entity.name and item.condition and field in item.condition:
                 return f'AP {p.id} has a condition on it'
-    attrs = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == field]
+    attrs = [n for n in nodes if isinstance(n, ast.Attribute) and n.attr == field]
     if any(isinstance(n.ctx, ast.Store) for n in attrs):
         return 'the script sets it (its CRUD update)'
     if attrs:
@@ -58,13 +58,13 @@ def _without(src: Source, call: ast.Call, keyword: ast.keyword) -> tuple[int, in
     return src.span(call.func)[1] + 1, src.span(call)[1] - 1, ''  # the only one: `User()`
 
 
-def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
+def unset_defeating_samples(dal: Dal, src: Source, repairs: list[str]) -> Source:
     """usage_examples.py without the sample values that make an `attribute_not_exists`
-    filter exclude the script's item, where that is safe; `repairs` says what and why."""
-    src = Source(text)
+    filter exclude the script's item, where that is safe (`src` itself when none does);
+    `repairs` says what and why."""
     constructors = [
         node
-        for node in ast.walk(src.tree)
+        for node in src.nodes
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     ]
     unset: set[tuple[str, str]] = set()  # (entity, field)
@@ -92,7 +92,7 @@ def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
             clause = f'filter attribute_not_exists({c.field})'
             value = src.segment(setting[0][1].value)
             why = 'a required field' if field.required else None
-            why = why or _needed_elsewhere(dal, entity, c.field, src.tree, p.id)
+            why = why or _needed_elsewhere(dal, entity, c.field, src.nodes, p.id)
             if why:
                 repairs.append(
                     f"AP {p.id} {p.owner}.{p.method}: {clause} excludes the script's "
@@ -104,18 +104,17 @@ def unset_defeating_samples(dal: Dal, text: str, repairs: list[str]) -> str:
                 f"AP {p.id} {p.owner}.{p.method}: {clause}: the script's {entity.name} samples "
                 f'no longer set {c.field} (was {value})'
             )
-    return _unset(text, unset)
+    return _unset(src, unset)
 
 
-def _unset(text: str, unset: set[tuple[str, str]]) -> str:
-    """`text` without those keywords in the constructors of those entities: one at a time,
+def _unset(src: Source, unset: set[tuple[str, str]]) -> Source:
+    """`src` without those keywords in the constructors of those entities: one at a time,
     positions read again after each (two of one call would share a comma)."""
-    while True:
-        src = Source(text)
+    while unset:
         found = next(
             (
                 (node, k)
-                for node in ast.walk(src.tree)
+                for node in src.nodes
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 for k in node.keywords
                 if (node.func.id, k.arg) in unset
@@ -123,9 +122,10 @@ def _unset(text: str, unset: set[tuple[str, str]]) -> str:
             None,
         )
         if found is None:
-            return text
+            break
         start, end, new = _without(src, *found)
-        text = text[:start] + new + text[end:]
+        src = Source(src.text[:start] + new + src.text[end:])
+    return src
 
 
 __all__ = ['unset_defeating_samples']
