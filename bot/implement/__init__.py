@@ -132,6 +132,7 @@ def _apply_chunk(
         mine = [p for p in chunk if p.method.file == file]
         if not mine:
             continue
+        tree = ast.parse(texts[file])
         code = splice_bodies(
             texts[file],
             {
@@ -139,6 +140,7 @@ def _apply_chunk(
                 for p in mine
             },
             BODY_INDENT,
+            tree,
         )
         # Templates name the imports they may need; only those a body uses are added
         # (an unused one fails the DAL's own lint, F401).
@@ -148,7 +150,7 @@ def _apply_chunk(
             for module, name in p.rendered.imports
             if re.search(rf'\b{re.escape(name)}\b', bodies[(p.method.owner, p.method.name)])
         }
-        code = add_imports(code, used)
+        code = add_imports(code, used, tree)
         compile_check(dal_dir / file, code)
         out[file] = code
     return out

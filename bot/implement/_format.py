@@ -67,7 +67,9 @@ def format_methods(methods: list[tuple[str, str]], dal_dir: Path) -> list[str]:
         '\n\n'.join(f'class {owner}:\n{code}' for owner, code in methods), dal_dir
     )
     lines = split_lines(formatted)
-    starts = [c.lineno for c in pysource.parse(formatted).body if isinstance(c, ast.ClassDef)]
+    starts = [i + 1 for i, line in enumerate(lines) if line.startswith('class ')]
+    if len(starts) != len(methods):  # a string's line looked like one: ask the parser
+        starts = [c.lineno for c in pysource.parse(formatted).body if isinstance(c, ast.ClassDef)]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
     return [''.join(_strip_blank_edges(lines[s:e])) for s, e in zip(starts, ends, strict=True)]
 

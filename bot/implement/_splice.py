@@ -79,10 +79,13 @@ def reindent(code: str, old: str, new: str) -> str:
     )
 
 
-def splice_bodies(text: str, bodies: dict[Key, str], indent: str) -> str:
-    """Replace the body of each (class, method) with new code indented by `indent`."""
+def splice_bodies(
+    text: str, bodies: dict[Key, str], indent: str, tree: ast.Module | None = None
+) -> str:
+    """Replace the body of each (class, method) with new code indented by `indent` (`tree`:
+    the text's ast, when the caller has it)."""
     lines = split_lines(text)
-    found = methods(pysource.parse(text))
+    found = methods(tree or pysource.parse(text))
     missing = set(bodies) - set(found)
     if missing:
         raise LookupError(f'methods not found: {sorted(missing)}')
@@ -119,12 +122,13 @@ def _import_line(module: str, names: list[str], width: int = 99) -> str:
     return f'from {module} import (\n{inner})\n'
 
 
-def add_imports(text: str, imports: set[tuple[str, str]]) -> str:
+def add_imports(text: str, imports: set[tuple[str, str]], tree: ast.Module | None = None) -> str:
     """Each template's imports, added once and only when the module lacks them, where isort
     (ruff's `I` rules, which the generator's ruff.toml selects) would put them: merged into
     the module's one-line `from module import ...`, else on a line of their own among the
-    top-level `from` imports, by module name."""
-    tree = pysource.parse(text)
+    top-level `from` imports, by module name. `tree` may be the ast of the text before
+    splice_bodies: only what follows the first definition has moved since."""
+    tree = tree or pysource.parse(text)
     missing: dict[str, list[str]] = {}
     for module, name in sorted(imports - _imported(tree)):
         missing.setdefault(module, []).append(name)
