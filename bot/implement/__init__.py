@@ -32,7 +32,7 @@ from bot.implement._models import (
 from bot.implement._names import undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
-from bot.implement.usage import repair_usage
+from bot.implement.usage import plan_usage
 from bot.model import Dal, Method, load_dal
 
 if TYPE_CHECKING:
@@ -113,14 +113,6 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
         lines += [f'  {label}' for label in p.inferred]
     lines += ['', f'DAL: {where}']
     return '\n'.join(lines)
-
-
-def _formatted(dal_dir: Path, planned: list[Planned]) -> dict[Key, str]:
-    """Every new body formatted in one ruff run (chunks then only place them)."""
-    return format_bodies(
-        {(p.method.owner, p.method.name): p.rendered.code for p in planned},
-        dal_dir,
-    )
 
 
 def _apply_chunk(
@@ -266,7 +258,15 @@ def implement_dal(
         if any(p.method.file == f for p in planned)
     }
     texts = {f: text for f, (text, _) in files.items()}
-    bodies = _formatted(dal.path, planned)
+    # The model from before implementing: stub comments still say range and index.
+    usage_path = dal.path / 'usage_examples.py'
+    usage_text, usage_newline = read_source(usage_path) if usage_path.is_file() else ('', '\n')
+    usage = plan_usage(dal, usage_text) if usage_text else None
+    # Every new body and repaired usage section formatted in one ruff run (chunks then only
+    # place them).
+    bodies, usage_sections = format_bodies(
+        {p.key: p.rendered.code for p in planned}, dal.path, usage.methods if usage else []
+    )
     kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(kept, chunk_size) if repo is not None else [kept]:
@@ -303,12 +303,9 @@ def implement_dal(
         if p.key in exclude
     ]
 
-    # The model from before implementing: stub comments still say range and index.
-    usage_path = dal.path / 'usage_examples.py'
-    usage_text, usage_newline = read_source(usage_path) if usage_path.is_file() else ('', '\n')
-    usage = repair_usage(dal, usage_text) if usage_text else None
-    if usage is not None:
-        text, repairs = usage
+    repaired = usage.result(usage_sections) if usage else None
+    if repaired is not None:
+        text, repairs = repaired
         compile_check(usage_path, text)
         write_atomic(usage_path, text, newline=usage_newline)
         result.usage_repairs = repairs

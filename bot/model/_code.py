@@ -18,7 +18,7 @@ from bot.model._types import (
     StubHint,
     TransactionItem,
 )
-from bot.pysource import Function  # a method may be `async def`
+from bot.pysource import Function, walk  # a method may be `async def`
 
 STUB_MARKER = 'TODO: Implement Access Pattern'
 _TODO = re.compile(r'TODO: Implement Access Pattern #(\d+)')
@@ -314,7 +314,7 @@ def parse_classes(mod: ParsedModule) -> list[ClassApi]:
                         )
                     )
                     # `self.table = ...` in any method: an attribute of the instances.
-                    for node in ast.walk(stmt):
+                    for node in walk(stmt):
                         targets = (
                             node.targets
                             if isinstance(node, ast.Assign)

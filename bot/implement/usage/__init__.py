@@ -21,9 +21,10 @@ is formatted with the DAL's ruff.toml.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from bot.implement._format import format_methods
-from bot.implement._splice import method_span, methods, replace_lines
+from bot.implement._splice import Span, method_span, methods, replace_lines
 from bot.implement.usage.calls import CallRepair
 from bot.implement.usage.legacy import uncomment_blocks
 from bot.implement.usage.order import ConditionalPuts, deletes_last
@@ -35,9 +36,39 @@ from bot.pysource import Source
 ADDITIONAL, CROSS_TABLE = '_test_additional_access_patterns', '_test_cross_table_patterns'
 
 
+@dataclass
+class UsageRepair:
+    """The repairs of usage_examples.py, all but the formatting of the sections they
+    rewrote (done in a ruff run shared with the new method bodies)."""
+
+    original: str
+    text: str  # the whole file, sections not yet replaced
+    repairs: list[str]
+    changed: list[tuple[str, Span, str]]  # (class, lines of the section, its new code)
+
+    @property
+    def methods(self) -> list[tuple[str, str]]:
+        """The rewritten sections, as format_methods takes them."""
+        return [(cls, code) for cls, _, code in self.changed]
+
+    def result(self, formatted: list[str]) -> tuple[str, list[str]] | None:
+        """The repaired text and what was repaired, given `methods` formatted; None when
+        nothing needs to change."""
+        if not self.changed:
+            return (self.text, self.repairs) if self.text != self.original else None
+        edits = [(span, code) for (_, span, _), code in zip(self.changed, formatted, strict=True)]
+        return replace_lines(self.text, edits), self.repairs
+
+
 def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
     """The repaired text of usage_examples.py (given with `\n` line ends) and what was
     repaired; None when nothing needs to change."""
+    usage = plan_usage(dal, text)
+    return usage.result(format_methods(usage.methods, dal.path))
+
+
+def plan_usage(dal: Dal, text: str) -> UsageRepair:
+    """Every repair of usage_examples.py (given with `\n` line ends) but the formatting."""
     repairs: list[str] = []
     file = unset_defeating_samples(dal, Source(text), repairs)
     original, text = text, file.text
@@ -73,11 +104,7 @@ def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
             new[name] = unwrapped(puts(src, repairs))
 
     changed = [(cls, span, new[name]) for cls, name, span in sections if new[name] != codes[name]]
-    if not changed:
-        return (text, repairs) if text != original else None
-    formatted = format_methods([(cls, code) for cls, _, code in changed], dal.path)
-    edits = [(span, code) for (_, span, _), code in zip(changed, formatted, strict=True)]
-    return replace_lines(text, edits), repairs
+    return UsageRepair(original, text, repairs, changed)
 
 
 def _sample_constructors(file: Source) -> dict[str, str]:
@@ -101,4 +128,4 @@ def _sample_constructors(file: Source) -> dict[str, str]:
     return found
 
 
-__all__ = ['repair_usage']
+__all__ = ['UsageRepair', 'plan_usage', 'repair_usage']
