@@ -124,7 +124,7 @@ def _apply_chunk(
         mine = [p for p in chunk if p.method.file == file]
         if not mine:
             continue
-        tree = ast.parse(texts[file])
+        tree = pysource.parse(texts[file])
         code = splice_bodies(
             texts[file],
             {
