@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 import textwrap
@@ -13,13 +14,14 @@ from bot.implement._splice import Key
 from bot.pysource import split_lines
 
 
-def ruff_command() -> list[str]:
+@functools.cache  # looking the binary up costs more than a small ruff run
+def ruff_command() -> tuple[str, ...]:
     try:
         from ruff.__main__ import find_ruff_bin
 
-        return [find_ruff_bin()]
+        return (find_ruff_bin(),)
     except (ImportError, FileNotFoundError):
-        return [sys.executable, '-m', 'ruff']
+        return (sys.executable, '-m', 'ruff')
 
 
 def _ruff_format(source: str, dal_dir: Path) -> str:
