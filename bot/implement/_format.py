@@ -14,7 +14,7 @@ from bot.implement._splice import Key
 from bot.pysource import split_lines
 
 
-@functools.cache  # looking the binary up costs more than a small ruff run
+@functools.cache  # found once per process, not once per format run
 def ruff_command() -> tuple[str, ...]:
     try:
         from ruff.__main__ import find_ruff_bin
