@@ -59,6 +59,21 @@ def walk(tree: ast.AST) -> list[ast.AST]:
     return nodes
 
 
+_BLOCKS = (ast.stmt, ast.ExceptHandler, ast.match_case)
+
+
+def walk_statements(tree: ast.AST) -> list[ast.AST]:
+    """`tree` and every statement in it, nested blocks included, in ast.walk's order: walk
+    without the expressions (which hold no statements), a tenth of the nodes."""
+    nodes = [tree]
+    for node in nodes:  # grows while read: breadth first
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                nodes += [v for v in value if isinstance(v, _BLOCKS)]
+    return nodes
+
+
 def indent_of(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 

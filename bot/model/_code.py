@@ -18,7 +18,7 @@ from bot.model._types import (
     StubHint,
     TransactionItem,
 )
-from bot.pysource import Function  # a method may be `async def`
+from bot.pysource import Function, walk_statements  # a method may be `async def`
 
 STUB_MARKER = 'TODO: Implement Access Pattern'
 _TODO = re.compile(r'TODO: Implement Access Pattern #(\d+)')
@@ -285,21 +285,6 @@ def _base_name(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ''
 
 
-_BLOCKS = (ast.stmt, ast.ExceptHandler, ast.match_case)
-
-
-def _statements(fn: Function) -> list[ast.AST]:
-    """The function and every statement in it, nested blocks included, in ast.walk's order
-    (its walk without the expressions, which hold no statements)."""
-    nodes: list[ast.AST] = [fn]
-    for node in nodes:  # grows while read: breadth first
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                nodes += [v for v in value if isinstance(v, _BLOCKS)]
-    return nodes
-
-
 def parse_classes(mod: ParsedModule) -> list[ClassApi]:
     """Every top-level class of a DAL module with what it defines: the API the bot's code
     may call, whatever generation wrote it."""
@@ -329,7 +314,7 @@ def parse_classes(mod: ParsedModule) -> list[ClassApi]:
                         )
                     )
                     # `self.table = ...` in any method: an attribute of the instances.
-                    for node in _statements(stmt):
+                    for node in walk_statements(stmt):
                         targets = (
                             node.targets
                             if isinstance(node, ast.Assign)

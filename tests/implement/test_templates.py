@@ -9,7 +9,7 @@ import pytest
 
 from bot.implement._context import statements
 from bot.implement._format import format_methods
-from bot.pysource import walk
+from bot.pysource import walk, walk_statements
 
 from .conftest import FIXTURES
 
@@ -53,3 +53,14 @@ def test_walk_visits_the_nodes_ast_walk_visits_in_its_order(name):
     ours, theirs = walk(tree), list(ast.walk(tree))
     assert len(ours) == len(theirs) > 1000
     assert all(a is b for a, b in zip(ours, theirs, strict=True))
+
+
+def test_walk_statements_is_ast_walk_without_the_expressions():
+    text = (FIXTURES / 'audit_log' / 'generated_dal' / 'usage_examples.py').read_text()
+    text += (
+        'try:\n    a = 1\nexcept ValueError:\n    b = 2\nmatch a:\n    case 1:\n        c = 3\n'
+    )
+    tree = ast.parse(text)
+    blocks = (ast.stmt, ast.ExceptHandler, ast.match_case)
+    expected = [tree, *(n for n in ast.walk(tree) if isinstance(n, blocks))]
+    assert all(a is b for a, b in zip(walk_statements(tree), expected, strict=True))

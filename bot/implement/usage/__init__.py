@@ -31,7 +31,7 @@ from bot.implement.usage.order import ConditionalPuts, deletes_last
 from bot.implement.usage.samples import unset_defeating_samples
 from bot.model import Dal
 from bot.model._code import service_attributes
-from bot.pysource import Source
+from bot.pysource import Source, walk_statements
 
 ADDITIONAL, CROSS_TABLE = '_test_additional_access_patterns', '_test_cross_table_patterns'
 
@@ -114,7 +114,7 @@ def _sample_constructors(file: Source) -> dict[str, str]:
     assigns = sorted(
         (
             node
-            for node in file.nodes
+            for node in walk_statements(file.tree)
             if isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Name)

@@ -62,11 +62,7 @@ def unset_defeating_samples(dal: Dal, src: Source, repairs: list[str]) -> Source
     """usage_examples.py without the sample values that make an `attribute_not_exists`
     filter exclude the script's item, where that is safe (`src` itself when none does);
     `repairs` says what and why."""
-    constructors = [
-        node
-        for node in src.nodes
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    ]
+    constructors = None  # the script's calls of a bare name, found when a filter needs them
     unset: set[tuple[str, str]] = set()  # (entity, field)
     for p in sorted(dal.patterns, key=lambda p: p.id):
         entity = dal.entity(p.entity)
@@ -79,6 +75,12 @@ def unset_defeating_samples(dal: Dal, src: Source, repairs: list[str]) -> Source
             field = entity.field(c.field)
             if c.function != 'attribute_not_exists' or field is None:
                 continue
+            if constructors is None:
+                constructors = [
+                    node
+                    for node in src.nodes
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                ]
             setting = [
                 (call, k)
                 for call in constructors
