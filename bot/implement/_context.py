@@ -6,6 +6,7 @@ values to the key attribute's DynamoDB type, and the error wrapper every call us
 
 from __future__ import annotations
 
+import ast
 import functools
 import keyword
 import re
@@ -69,12 +70,18 @@ _DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*')
 
 def _expression(name: str, source: str) -> str:
     """An expression's source, checked to be one expression on its own (it is placed as
-    written: a value that parses only with the template around it is a bug)."""
+    written: a value that parses only with the template around it is a bug), with no string
+    spanning lines (nested in a block, every line is indented: the string would change)."""
     if not _DOTTED.fullmatch(source):
         try:
-            pysource.parse(source, f'<{name}>', 'eval')
+            tree = pysource.parse(source, f'<{name}>', 'eval')
         except SyntaxError as e:
             raise ValueError(f'template value {name}={source!r} is not an expression') from e
+        if '\n' in source and any(
+            isinstance(n, ast.Constant | ast.JoinedStr) and n.lineno != n.end_lineno
+            for n in ast.walk(tree)
+        ):
+            raise ValueError(f'template value {name}={source!r} has a string spanning lines')
     return source
 
 

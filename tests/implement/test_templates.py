@@ -38,6 +38,11 @@ def test_a_value_that_is_not_an_expression_is_refused():
         statements('return {v}', v='a) + (b')
 
 
+def test_a_string_spanning_lines_is_refused_as_indenting_would_change_it():
+    with pytest.raises(ValueError, match='string spanning lines'):
+        statements('return {v}', v='f("""a\nb""")')
+
+
 def test_a_string_line_that_looks_like_a_class_does_not_split_a_method(tmp_path):
     (tmp_path / 'ruff.toml').write_text("line-length = 99\n[format]\nquote-style = 'single'\n")
     text = '    def f(self):\n        return """\nclass Fake:\n"""\n'
