@@ -13,6 +13,8 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+import libcst
+
 from bot import pysource
 from bot.model import (
     PAGINATION,
@@ -51,8 +53,16 @@ class Rendered:
 @functools.cache
 def _template(template: str) -> list[str | tuple[str | None, str]]:
     """A template split once into text and `{name}` placeholders: (indent, name) for one
-    alone on its line (statements may go there), else (None, name)."""
+    alone on its line (statements may go there), else (None, name).
+
+    libcst parses each template once, with its placeholders as names: a template broken by
+    an edit fails here, on first use, with libcst's position, instead of as a body that does
+    not compile in a user's DAL."""
     text = textwrap.dedent(template).strip('\n') + '\n'
+    try:
+        libcst.parse_module(_PLACEHOLDER.sub(r'__tpl_\1__', text))
+    except libcst.ParserSyntaxError as e:
+        raise ValueError(f'template is not valid Python: {e}\n{text}') from e
     parts: list[str | tuple[str | None, str]] = []
     for line in text.splitlines(keepends=True):
         if alone := _ALONE.fullmatch(line):

@@ -69,3 +69,12 @@ def test_walk_statements_is_ast_walk_without_the_expressions():
     blocks = (ast.stmt, ast.ExceptHandler, ast.match_case)
     expected = [tree, *(n for n in ast.walk(tree) if isinstance(n, blocks))]
     assert all(a is b for a, b in zip(walk_statements(tree), expected, strict=True))
+
+
+def test_a_template_that_is_not_valid_python_is_refused_on_first_use():
+    from bot.implement._context import statements
+
+    with pytest.raises(ValueError, match='template is not valid Python'):
+        statements('x = = {v}', v='1')
+    with pytest.raises(ValueError, match='template is not valid Python'):
+        statements('if {v}:\nreturn', v='flag')
