@@ -90,60 +90,52 @@ def index_key_updates(
     """
     key_fields = {f for t in (entity.pk, entity.sk) if t for f in t.fields}
     out = []
-    for index in table.indexes:
-        keys = entity.keys_for(index.name)
-        if keys is None:
+    for key in entity.built_keys(table):  # a plain field is SET like any other
+        keys = entity.keys_for(key.index)
+        templates = keys.partition if key.part == 'pk' else keys.sort
+        needed = [f for t in templates for f in t.fields]  # the builder's arguments
+        attr, template = key.attribute, key.template
+        what = f'index key {attr.name!r} ({template.text!r}) of {entity.name}'
+        if open_ended and set(template.fields) - key_fields:
+            raise Unmappable(
+                f'{what}: a dict of values may change its fields, so the key could go stale'
+            )
+        touched = [f for f in template.fields if f in sources]
+        if not touched:
             continue
-        for part, attrs, templates in (
-            ('pk', index.partition_key, keys.partition),
-            ('sk', index.sort_key, keys.sort),
-        ):
-            needed = [f for t in templates for f in t.fields]  # the builder's arguments
-            for i, attr in enumerate(attrs):
-                if entity.field(attr.name) is not None or i >= len(templates):
-                    continue  # a plain field: SET like any other
-                template = templates[i]
-                what = f'index key {attr.name!r} ({template.text!r}) of {entity.name}'
-                if open_ended and set(template.fields) - key_fields:
-                    raise Unmappable(
-                        f'{what}: a dict of values may change its fields, so the key could go stale'
-                    )
-                touched = [f for f in template.fields if f in sources]
-                if not touched:
-                    continue
-                if not _NAME.fullmatch(attr.name):
-                    raise Unmappable(f'{what}: the name cannot be an expression placeholder')
-                args = {f: sources.get(f) or _key_source(stub, f, key_fields) for f in needed}
-                missing = [f for f, v in args.items() if v is None]
-                if missing:
-                    raise Unmappable(
-                        f'{what} uses {touched}, which this update changes, and {missing}, '
-                        'which no parameter gives: only the stored item knows the new key'
-                    )
-                optional = [f for f in template.fields if f in maybe_none]
-                if optional and (optional != touched or len(optional) > 1):
-                    raise Unmappable(
-                        f'{what}: its fields {touched} are SET only when not None, '
-                        'so the key could be built from old and new values mixed'
-                    )
-                from_var = var and all(v == f'{var}.{f}' for f, v in args.items())
-                value = gsi_key(
-                    stub.dal,
-                    entity,
-                    part,
-                    index.name,
-                    args=None if from_var else args,
-                    var=var if from_var else None,
-                    position=None if len(attrs) == 1 else i,
-                )
-                out.append(
-                    KeyUpdate(
-                        attribute=attr.name,
-                        value=value,
-                        # The one optional field None: neither it nor its key changes.
-                        when=f'{args[optional[0]]} is not None' if optional else None,
-                    )
-                )
+        if not _NAME.fullmatch(attr.name):
+            raise Unmappable(f'{what}: the name cannot be an expression placeholder')
+        args = {f: sources.get(f) or _key_source(stub, f, key_fields) for f in needed}
+        missing = [f for f, v in args.items() if v is None]
+        if missing:
+            raise Unmappable(
+                f'{what} uses {touched}, which this update changes, and {missing}, '
+                'which no parameter gives: only the stored item knows the new key'
+            )
+        optional = [f for f in template.fields if f in maybe_none]
+        if optional and (optional != touched or len(optional) > 1):
+            raise Unmappable(
+                f'{what}: its fields {touched} are SET only when not None, '
+                'so the key could be built from old and new values mixed'
+            )
+        from_var = var and all(v == f'{var}.{f}' for f, v in args.items())
+        value = gsi_key(
+            stub.dal,
+            entity,
+            key.part,
+            key.index,
+            args=None if from_var else args,
+            var=var if from_var else None,
+            position=None if key.of == 1 else key.position,
+        )
+        out.append(
+            KeyUpdate(
+                attribute=attr.name,
+                value=value,
+                # The one optional field None: neither it nor its key changes.
+                when=f'{args[optional[0]]} is not None' if optional else None,
+            )
+        )
     return out
 
 
