@@ -8,6 +8,13 @@ JSON lines to the file named by $DALBOT_TRACE: a `call` line before the method r
 or `raise` line after, so a run killed on timeout still shows which call never came back.
 When `dalbot_requests.py` sits beside it, the DynamoDB requests made inside each top-level call
 are traced too (`request` lines carrying that call's seq; see bot/verify/_requests.py).
+
+When $DALBOT_PROBE names `READY_FD,PLAN_FD,RESULT_FILE` (and `dalbot_probe.py` sits beside it),
+the process does not end with the script: tracing stops, it writes `ready <exit code>` to
+READY_FD, reads the range probe's plan from PLAN_FD (the parent seeds the tables meanwhile) and
+runs it with the modules the script already imported (see bot/verify/_probe.py). Then it exits
+as the script did. The probe saves a second process that would import boto3, pydantic and the
+DAL again.
 """
 
 import functools
@@ -18,8 +25,10 @@ import runpy
 import sys
 import threading
 import time
+import traceback
 
 _TRACE_ENV = 'DALBOT_TRACE'
+_PROBE_ENV = 'DALBOT_PROBE'
 _PRICED_ENV = 'DALBOT_PRICED'  # Owner.method,...: only their requests are traced (all if unset)
 _MODULES = ('repositories', 'transaction_service')
 _REPR_LIMIT = 300
@@ -32,6 +41,8 @@ _PRICED = None
 
 
 def _emit(record):
+    if _out is None:
+        return  # the script has ended: the probe's calls are not the script's
     line = json.dumps(record, default=str, ensure_ascii=False)
     with _lock:
         _out.write(line + '\n')
@@ -176,14 +187,58 @@ def main():
             continue
         wrapped += _instrument(__import__(name))
     _emit({'event': 'instrumented', 'methods': wrapped, 'requests': requests_traced})
-    code = 0
+    code, pending = 0, None
     try:
         runpy.run_path(script, run_name='__main__')
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         _emit({'event': 'exit', 'code': code})
-        raise
-    _emit({'event': 'exit', 'code': code})
+        pending = e
+    except BaseException as e:
+        code, pending = 1, e
+    else:
+        _emit({'event': 'exit', 'code': code})
+    probe = os.environ.get(_PROBE_ENV)
+    if probe:
+        if pending is not None and not isinstance(pending, SystemExit):
+            # as the interpreter would, before the probe
+            traceback.print_exception(type(pending), pending, pending.__traceback__)
+            pending = SystemExit(1)
+        _stop_tracing()
+        _probe(probe, code)
+    if pending is not None:
+        raise pending
+
+
+def _stop_tracing():
+    global _out
+    with _lock:
+        _out.close()
+        _out = None
+
+
+def _probe(spec, code):
+    """Say the script is done, run the plan the parent sends (nothing: no probe)."""
+    ready, plan, result = spec.split(',', 2)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(int(ready), f'ready {code}\n'.encode())
+    os.close(int(ready))
+    with os.fdopen(int(plan), encoding='utf-8') as f:
+        text = f.read()
+    if not text.strip():
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    try:
+        import dalbot_probe
+
+        dalbot_probe.run(text, result)
+    except Exception:  # the probe's own failure is not the script's: its output stays clean
+        with open(result, 'w', encoding='utf-8') as f:
+            json.dump({'failed': traceback.format_exc()[-2000:]}, f)
+    finally:
+        sys.path.remove(here)
 
 
 if __name__ == '__main__':

@@ -1,15 +1,15 @@
-"""dal-bot range probe: call a DAL's range-query methods with given bounds, in the DAL's process.
+"""dal-bot range probe: call a DAL's range-query methods with given bounds, in the script's process.
 
-Standalone (standard library only, plus what the DAL imports): `bot.verify._ranges` copies this
-file to a temporary directory and runs `python <this file> result.json` with the DAL directory as
-the working directory and the same clean environment as usage_examples.py; the plan (JSON) comes
-on stdin once the imports are done. For each probe of the plan it builds the script's item as the DAL's entity (`created_entities[...]`),
-evaluates the argument expressions the usage repair would write against it, adds the bounds,
-calls the method (reading every page when it returns one) and writes the items that came back.
+Standard library only, plus what the DAL imports. `bot.verify._run` copies this file beside the
+launcher as `dalbot_probe.py`; once usage_examples.py has ended, the launcher (same process,
+same sandbox, same clean environment, the DAL's modules already imported) hands it the plan (JSON)
+the parent wrote after seeding the tables. For each probe of the plan it builds the script's item
+as the DAL's entity (`created_entities[...]`), evaluates the argument expressions the usage
+repair would write against it, adds the bounds, calls the method (reading every page when it
+returns one) and writes the items that came back to the result file.
 """
 
 import json
-import sys
 import traceback
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -69,18 +69,13 @@ def _run(probe, repositories, entities, repos):
     return [_plain(i) for i in _items(method, kwargs, probe['paged'])]
 
 
-def main():
-    result_file = sys.argv[1]
-    sys.path.insert(0, '.')
-    import entities  # while the parent writes the seeds
+def run(plan_text, result_file):
+    """Probe every pattern of the plan; {id: {'items': [...]} or {'error': ...}} to result_file."""
+    import entities
     import repositories
 
-    text = sys.stdin.read()
-    if not text.strip():
-        return  # nothing to probe
-    plan = json.loads(text)
     out, repos = {}, {}
-    for probe in plan['probes']:
+    for probe in json.loads(plan_text)['probes']:
         try:
             out[str(probe['id'])] = {'items': _run(probe, repositories, entities, repos)}
         except Exception as e:
@@ -90,7 +85,3 @@ def main():
             }
     with open(result_file, 'w', encoding='utf-8') as f:
         json.dump(out, f, default=str, ensure_ascii=False)
-
-
-if __name__ == '__main__':
-    main()

@@ -6,10 +6,11 @@ string field):
 take the script's item of the pattern's entity from the table; seed copies of it whose range
 field sits at, just below and just above the bound (`bot.ranges.probe_values`), with the other
 key fields made unique and every key attribute (table and GSIs) rebuilt from the templates; call
-the method with the bound in the DAL's own process (`_probe.py`, same clean environment as the
-script); and compare the seeded items that came back with those the condition selects on the
-field values (`bot.ranges.selects`: from the model, not from the generated body). The seeds
-are deleted afterwards. A pattern the probe cannot set up (no script item, no unique key for
+the method with the bound in the script's own process once the script has ended (the launcher
+runs `_probe.py` there: same sandbox, same clean environment, the DAL already imported); and
+compare the seeded items that came back with those the condition selects on the field values
+(`bot.ranges.selects`: from the model, not from the generated body). The seeds go with the
+tables verify drops. A pattern the probe cannot set up (no script item, no unique key for
 the seeds, a bound that names a key prefix, an argument it cannot build) is left to the
 ordinary verdict.
 """
@@ -17,12 +18,6 @@ ordinary verdict.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,12 +29,9 @@ from bot.implement.usage.values import ArgumentValues, sample_values
 from bot.model import PAGINATION, AccessPattern, Dal, Entity, KeyTemplate, Table
 from bot.pysource import Source
 from bot.ranges import names_a_prefix, probe_values, selects, step
-from bot.verify._backend import REGION
 from bot.verify._models import PatternResult
-from bot.verify._run import SCRIPT, _kill_group, child_env, command
-from bot.verify._sandbox import Sandbox, sandbox
+from bot.verify._run import SCRIPT
 
-PROBE = Path(__file__).with_name('_probe.py')
 _SEED_TAG = 'dalbot'
 
 
@@ -60,7 +52,7 @@ class Probe:
     fixed: set[str]  # fields that keep the script's value (the queried partition, equalities)
     seeds: dict[tuple, object] = field(default_factory=dict)  # main key -> field value
     to_write: list[dict] = field(default_factory=list)  # seeds, serialized
-    written: list[dict] = field(default_factory=list)  # their keys, to delete afterwards
+    written: list[dict] = field(default_factory=list)  # their keys
 
     def plan(self) -> dict:
         return {
@@ -84,65 +76,55 @@ class Mismatch:
     message: str
 
 
-def check_ranges(
-    dal: Dal,
-    client,
-    endpoint: str,
-    *,
-    runner: str,
-    timeout: float,
-    region: str = REGION,
-    protect: Sequence[Path] = (),
-) -> dict[int, Mismatch]:
-    """Probe every range Query of `dal` on the tables usage_examples.py left; the patterns
-    whose method returned the wrong set, by id. The probe runs the DAL's code, so it runs in
-    the same sandbox as the script (`protect`: the job's folders)."""
-    ranged = [
-        p
-        for p in dal.patterns
-        if p.operation in ('Query', 'Scan')
-        and (p.filter or p.operation == 'Query' and p.range_condition)
-    ]
-    if not ranged:
-        return {}
-    with (
-        tempfile.TemporaryDirectory(prefix='dalbot-probe-') as tmp,
-        _probe_box(dal, Path(tmp), runner, protect) as (cmd, box),
-    ):
-        # The probe process imports boto3, pydantic and the DAL while the seeds are written.
-        child = _start(cmd, box, Path(tmp), endpoint, region=region)
-        probes: list[Probe] = []
+class RangeCheck:
+    """The set check of one DAL's run: `plan` once the script has ended (its tables still
+    up: seeds written, the plan for the script's process returned), `mismatches` from what
+    that process wrote. The seeds go with the tables verify drops."""
+
+    def __init__(self, dal: Dal, client):
+        self.dal, self.client = dal, client
+        self.ranged = [
+            p
+            for p in dal.patterns
+            if p.operation in ('Query', 'Scan')
+            and (p.filter or p.operation == 'Query' and p.range_condition)
+        ]
+        self.probes: list[Probe] = []
+
+    def plan(self) -> str:
+        """Seed the tables; the probe plan (JSON), '' when nothing can be probed."""
+        dal = self.dal
+        tables = {t.name for p in self.ranged if (t := _table_of(dal, p)) is not None}
+        items = {name: _scan(self.client, name) for name in sorted(tables)}
+        source = (Path(dal.path) / SCRIPT).read_text(encoding='utf-8', errors='replace')
+        samples = sample_constructors(Source(source))
+        probes = [p for pattern in self.ranged if (p := _set_up(dal, pattern, items, samples))]
+        for probe in probes:
+            _seed(probe, items[probe.table.name])
+        self.probes = [p for p in probes if p.seeds]
+        puts = [
+            (p.table.name, k, {'PutRequest': {'Item': i}})
+            for p in self.probes
+            for i, k in zip(p.to_write, p.written, strict=True)
+        ]
+        _batch(self.client, puts)
+        return json.dumps({'probes': [p.plan() for p in self.probes]}) if self.probes else ''
+
+    def mismatches(self, result: str | None) -> dict[int, Mismatch]:
+        """The patterns whose method returned the wrong set, by id (none without a result:
+        the probe timed out or was not run, the ordinary verdict stands)."""
         try:
-            tables = {t.name for p in ranged if (t := _table_of(dal, p)) is not None}
-            items = {name: _scan(client, name) for name in sorted(tables)}
-            script = Path(dal.path) / SCRIPT
-            source = script.read_text(encoding='utf-8', errors='replace')
-            samples = sample_constructors(Source(source))
-            probes = [p for pattern in ranged if (p := _set_up(dal, pattern, items, samples))]
-            for probe in probes:
-                _seed(probe, items[probe.table.name])
-            puts = [
-                (p.table.name, k, {'PutRequest': {'Item': i}})
-                for p in probes
-                for i, k in zip(p.to_write, p.written, strict=True)
-            ]
-            _batch(client, puts)
-            results = _finish(child, [p for p in probes if p.seeds], timeout=timeout)
-        finally:
-            _kill_group(child.process.pid)
-            child.process.wait()
-            deletes = [
-                (p.table.name, k, {'DeleteRequest': {'Key': k}}) for p in probes for k in p.written
-            ]
-            _batch(client, deletes)
-    out = {}
-    for probe in probes:
-        result = results.get(str(probe.pattern.id), {})
-        if 'items' in result:
-            mismatch = _compare(probe, result['items'])
-            if mismatch is not None:
-                out[probe.pattern.id] = mismatch
-    return out
+            results = json.loads(result) if result else {}
+        except ValueError:
+            return {}
+        out = {}
+        for probe in self.probes:
+            got = results.get(str(probe.pattern.id), {})
+            if 'items' in got:
+                mismatch = _compare(probe, got['items'])
+                if mismatch is not None:
+                    out[probe.pattern.id] = mismatch
+        return out
 
 
 def apply(patterns: list[PatternResult], mismatches: dict[int, Mismatch]) -> None:
@@ -363,54 +345,6 @@ def _other_key_fields(probe: Probe) -> list[str]:
     """Key fields a seed changes so that it is an item of its own."""
     fields = {f for t in probe.templates.values() for f in t.fields}
     return sorted(fields - probe.fixed - {probe.field})
-
-
-@dataclass
-class _Child:
-    process: subprocess.Popen
-    result: Path
-
-
-@contextmanager
-def _probe_box(dal: Dal, work: Path, runner: str, protect: Sequence[Path]):
-    """The probe's command and the sandbox it runs in; its result file is the sandbox user's."""
-    script = work / 'dalbot_probe.py'
-    shutil.copyfile(PROBE, script)
-    result = work / 'result.json'
-    cmd = command(runner, script, [str(result)])
-    with sandbox(Path(dal.path), work, [cmd[0]], protect=protect) as box:
-        result.touch()
-        if box.uid is not None:
-            os.chown(result, box.uid, box.gid)
-        yield cmd, box
-
-
-def _start(cmd: list[str], box: Sandbox, work: Path, endpoint: str, *, region: str) -> _Child:
-    """`_probe.py` in the DAL's folder (its sandbox copy), same clean environment as the
-    script; it reads its plan from stdin once its imports are done."""
-    process = subprocess.Popen(
-        cmd,
-        cwd=box.cwd,
-        env={**child_env(endpoint, work / 'trace.jsonl', region=region), **box.env},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        **box.popen_args(),
-    )
-    return _Child(process, work / 'result.json')
-
-
-def _finish(child: _Child, probes: list[Probe], *, timeout: float) -> dict:
-    """Send the plan (nothing: the process ends), wait, read what came back."""
-    plan = json.dumps({'probes': [p.plan() for p in probes]}) if probes else ''
-    try:
-        child.process.communicate(plan.encode('utf-8'), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {}  # judged without the probe
-    if not probes or not child.result.is_file() or not child.result.stat().st_size:
-        return {}
-    return json.loads(child.result.read_text(encoding='utf-8'))
 
 
 def _compare(probe: Probe, returned: list[dict]) -> Mismatch | None:

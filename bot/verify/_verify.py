@@ -21,8 +21,8 @@ from bot.verify._backend import (
 )
 from bot.verify._engine import Capabilities
 from bot.verify._models import Durations, VerifyResult
+from bot.verify._ranges import RangeCheck
 from bot.verify._ranges import apply as apply_ranges
-from bot.verify._ranges import check_ranges
 from bot.verify._run import SCRIPT, run_script
 from bot.verify._tables import create_tables, drop_tables, tables_of
 
@@ -80,6 +80,9 @@ def verify_dal(
                     mark = time.perf_counter()
                     create_tables(client, tables, capabilities)
                     durations.tables = time.perf_counter() - mark
+                    # The set check of range queries runs in the script's process, once the
+                    # script has ended, on the tables it left.
+                    ranges = RangeCheck(dal, client)
                     run = run_script(
                         dal_dir,
                         Path(tmp),
@@ -89,22 +92,10 @@ def verify_dal(
                         region=region,
                         priced=[f'{p.owner}.{p.method}' for p in dal.patterns],
                         protect=protect,
+                        probe=ranges.plan if ranges.ranged else None,
                     )
                     durations.run = run.seconds
-                    # The set check of range queries runs on the tables the script left.
-                    mismatches = (
-                        {}
-                        if run.timed_out
-                        else check_ranges(
-                            dal,
-                            client,
-                            backend.script_url,
-                            runner=runner,
-                            timeout=timeout,
-                            region=region,
-                            protect=protect,
-                        )
-                    )
+                    mismatches = {} if run.timed_out else ranges.mismatches(run.probe)
                 finally:
                     cleanup = time.perf_counter()
                     try:

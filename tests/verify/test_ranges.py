@@ -19,9 +19,7 @@ from bot.implement import implement_dal
 from bot.model import load_dal
 from bot.ranges import probe_values, selects, step
 from bot.report import to_json, to_markdown
-from bot.verify import _ranges, verify_dal
-from bot.verify._run import run_script
-from bot.verify._tables import create_tables, drop_tables, tables_of
+from bot.verify import verify_dal
 
 VISITS = FIXTURES / 'visit_ranges'
 # Wrong under a whole-key string comparison: `>` keeps the items on the bound's date, `<=` and
@@ -76,20 +74,33 @@ def test_every_condition_is_ok_and_whole_key_comparison_is_wrong(visits):
     assert 'also returned visit\\_date=2024-06-12' in markdown
 
 
-def test_seeded_items_are_removed(visits, moto_server, dynamodb, dynamodb_client):
-    """verify drops its tables anyway: run the probe alone to see what it leaves behind."""
-    dal = load_dal(visits)
-    client = dynamodb_client
-    create_tables(client, tables_of(dal))
-    try:
-        run_script(visits, visits.parent, moto_server, runner='python', timeout=60)
-        before = dynamodb.Table('ClinicVisits').scan()['Items']
-        assert _ranges.check_ranges(dal, client, moto_server, runner='python', timeout=60) == {}
-        after = dynamodb.Table('ClinicVisits').scan()['Items']
-    finally:
-        drop_tables(client, [t.name for t in tables_of(dal)])
-    assert sorted(i['sk'] for i in after) == sorted(i['sk'] for i in before)
-    assert not [i for i in after if 'dalbot' in json.dumps(i, default=str)]
+HANG_ON_SECOND_CALL = """
+
+_visits_after, _calls = VisitRepository.visits_after, []
+
+
+def _hangs_when_called_again(self, *args, **kwargs):
+    _calls.append(args)
+    if len(_calls) > 1:  # the probe's call, after the script's
+        import time
+
+        time.sleep(600)
+    return _visits_after(self, *args, **kwargs)
+
+
+VisitRepository.visits_after = _hangs_when_called_again
+"""
+
+
+def test_a_probe_that_hangs_leaves_the_script_s_verdict(visits):
+    """The probe runs in the script's process after the script: killed on its own timeout,
+    the run is not a timeout and the script's verdicts stand."""
+    with (visits / 'repositories.py').open('a') as f:
+        f.write(HANG_ON_SECOND_CALL)
+    result = verify_dal(load_dal(visits), runner='python', timeout=8)
+    assert not result.timed_out and result.crash is None and result.returncode == 0
+    assert {p.id: p.status for p in result.patterns if p.status != 'ok'} == {}
+    assert 8 <= result.durations.run < 30
 
 
 @pytest.mark.parametrize(

@@ -174,22 +174,35 @@ def test_an_unreachable_interpreter_is_refused_when_required(tmp_path, monkeypat
         assert box.uid is None  # said why on stderr, runs as the bot
 
 
-def test_the_range_probe_runs_the_dal_code_as_the_sandbox_user(tmp_path, monkeypatch):
-    """The set check (bot/verify/_ranges.py) imports and calls the DAL's methods in a process
-    of its own: that process is sandboxed like the script's."""
-    from bot.model import load_dal
-    from bot.verify import _ranges
-
-    fixture = Path(__file__).resolve().parents[1] / 'fixtures' / 'dals' / 'shop_example'
-    shutil.copytree(fixture, tmp_path / 'shop')
-    dal = load_dal(tmp_path / 'shop' / 'generated_dal')
-    monkeypatch.setattr(
-        _ranges, 'command', lambda runner, script, args: [PYTHON, str(script), *args]
+def test_the_range_probe_runs_the_dal_code_as_the_sandbox_user(tmp_path):
+    """The set check (bot/verify/_ranges.py) calls the DAL's methods in the script's process
+    after the script has ended: while that process waits for the probe's plan, it is still
+    the sandbox user's."""
+    dal = tmp_path / 'dal'
+    dal.mkdir()
+    (dal / 'repositories.py').write_text(
+        'class Repository:\n    def find(self):\n        return 1\n'
     )
-    with tempfile.TemporaryDirectory() as work:
-        with _ranges._probe_box(dal, Path(work), 'python', ()) as (cmd, box):
-            child = _ranges._start(cmd, box, Path(work), 'http://127.0.0.1:9', region='us-east-1')
-            status = Path(f'/proc/{child.process.pid}/status').read_text()
-            child.process.communicate(b'', timeout=60)  # no plan: the probe ends
-    uid = int(next(line for line in status.splitlines() if line.startswith('Uid:')).split()[1])
-    assert uid == sandbox_ids()[0] != 0
+    (dal / 'usage_examples.py').write_text(
+        'from repositories import Repository\n\nRepository().find()\n'
+    )
+    seen = {}
+
+    def plan() -> str:
+        start = json.loads((Path(work) / 'trace.jsonl').read_text().splitlines()[0])
+        status = Path(f'/proc/{start["pid"]}/status').read_text()
+        seen['uid'] = int(next(x for x in status.splitlines() if x.startswith('Uid:')).split()[1])
+        return ''  # no plan: the process ends
+
+    with tempfile.TemporaryDirectory() as work:  # /tmp: reachable by the sandbox user
+        run = run_script(
+            dal,
+            Path(work),
+            'http://127.0.0.1:9',
+            runner='python',
+            python=PYTHON,
+            timeout=60,
+            probe=plan,
+        )
+    assert not run.timed_out
+    assert seen['uid'] == sandbox_ids()[0] != 0
