@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     author = implement_command.parse_author(args.author)
     paths = dal_dirs(args.paths)
     with SharedBackend(
-        args.endpoint or endpoint_from_env(), endpoint_timeout=args.endpoint_timeout
+        args.endpoint or endpoint_from_env(),
+        endpoint_timeout=args.endpoint_timeout,
+        runner=args.runner,
     ) as backend:
 
         def verify(dirs: list[Path]) -> list:

@@ -167,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
     paths = dal_dirs(args.paths)
     loaded = load_all(paths, single=len(paths) == 1)
     with SharedBackend(
-        args.endpoint or endpoint_from_env(), endpoint_timeout=args.endpoint_timeout
+        args.endpoint or endpoint_from_env(),
+        endpoint_timeout=args.endpoint_timeout,
+        runner=args.runner,
     ) as backend:
         results = verify_loaded(args, loaded, backend)
     rows = report(args, results)

@@ -70,6 +70,7 @@ class Context:
             self._backend = SharedBackend(
                 self.inputs.dynamodb_endpoint or None,
                 endpoint_timeout=self.inputs.endpoint_timeout,
+                runner=self.runner,
             )
         return self._backend
 

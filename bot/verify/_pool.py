@@ -9,6 +9,7 @@ before and after, so DALs with the same table names never see each other.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from bot.model import Dal
 from bot.verify._backend import DEFAULT_ENDPOINT_TIMEOUT, REGIONS, Backend, open_backend
 from bot.verify._models import VerifyResult
 from bot.verify._run import stop_all_scripts
+from bot.verify._spawn import Forkserver
 from bot.verify._verify import verify_dal
 
 
@@ -43,13 +45,23 @@ class Failed:
 
 class SharedBackend:
     """`open_backend(endpoint)` entered on a thread at once (a given endpoint is waited for up
-    to `endpoint_timeout` seconds there); `get()` waits for it."""
+    to `endpoint_timeout` seconds there); `get()` waits for it. With a `runner`, a warm
+    interpreter of it starts at once too (`forkserver`: every run of the call is forked from
+    it, bot.verify._spawn)."""
 
     def __init__(
-        self, endpoint: str | None = None, *, endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT
+        self,
+        endpoint: str | None = None,
+        *,
+        endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT,
+        runner: Literal['uv', 'python'] | None = None,
     ):
         self.endpoint = endpoint
         self._stack = ExitStack()
+        self.forkserver: Forkserver | None = None
+        if runner is not None:
+            with contextlib.suppress(InfrastructureError):  # no uv: each run says so
+                self.forkserver = self._stack.enter_context(contextlib.closing(Forkserver(runner)))
         pool = ThreadPoolExecutor(1, thread_name_prefix='dalbot-backend')
         self._future: Future[Backend] = pool.submit(
             self._stack.enter_context, open_backend(endpoint, endpoint_timeout=endpoint_timeout)
@@ -62,6 +74,8 @@ class SharedBackend:
     def close(self) -> None:
         if self._future.exception() is None:
             self._stack.close()
+        elif self.forkserver is not None:
+            self.forkserver.close()
 
     def __enter__(self) -> SharedBackend:
         return self
@@ -111,6 +125,7 @@ def verify_many(
                 timeout=timeout,
                 runner=runner,
                 protect=protect,
+                forkserver=backend.forkserver,
             )
         except (BadInput, InfrastructureError) as e:
             return Failed(Path(dal.path), e)

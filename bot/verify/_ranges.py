@@ -30,7 +30,7 @@ from bot.model import PAGINATION, AccessPattern, Dal, Entity, KeyTemplate, Table
 from bot.pysource import Source
 from bot.ranges import names_a_prefix, probe_values, selects, step
 from bot.verify._models import PatternResult
-from bot.verify._run import SCRIPT
+from bot.verify._spawn import SCRIPT
 
 _SEED_TAG = 'dalbot'
 

@@ -7,117 +7,25 @@ import contextlib
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import InfrastructureError
 from bot.verify._sandbox import sandbox
-
-LAUNCHER = Path(__file__).with_name('_launcher.py')
-REQUESTS = Path(__file__).with_name('_requests.py')  # imported by the launcher when beside it
-PROBE = Path(__file__).with_name('_probe.py')  # run by the launcher after the script
-PROBE_ENV = 'DALBOT_PROBE'
-TRACE_ENV = 'DALBOT_TRACE'
-PRICED_ENV = 'DALBOT_PRICED'  # Owner.method of the patterns whose DynamoDB requests are traced
-SCRIPT = 'usage_examples.py'
-
-# What the DAL's process may inherit: enough to find uv, python and its caches, nothing else
-# (never AWS credentials, GITHUB_TOKEN or the action's INPUT_* variables).
-_KEEP = frozenset(
-    {
-        'PATH',
-        'HOME',
-        'LANG',
-        'LC_ALL',
-        'LC_CTYPE',
-        'TMPDIR',
-        'SSL_CERT_FILE',
-        'SSL_CERT_DIR',
-        'XDG_CACHE_HOME',
-        'XDG_DATA_HOME',
-        'XDG_CONFIG_HOME',
-        'HTTP_PROXY',
-        'HTTPS_PROXY',
-        'NO_PROXY',
-        'http_proxy',
-        'https_proxy',
-        'no_proxy',
-    }
+from bot.verify._spawn import (
+    PROBE_ENV,
+    SCRIPT,
+    Forked,
+    Forkserver,
+    child_env,
+    command,
+    copy_child_files,
+    executables_of,
 )
-_KEEP_PREFIXES = ('UV_', 'PYTHON')
-
-
-def child_env(
-    endpoint: str,
-    trace: Path,
-    base: dict[str, str] | None = None,
-    region: str = 'us-east-1',
-    priced: Iterable[str] = (),
-) -> dict[str, str]:
-    """The script's environment, built from scratch: dummy credentials, the loopback endpoint."""
-    base = dict(os.environ if base is None else base)
-    env = {k: v for k, v in base.items() if k in _KEEP or k.startswith(_KEEP_PREFIXES)}
-    if any(k.lower() in ('http_proxy', 'https_proxy') for k in env):
-        for name in ('NO_PROXY', 'no_proxy'):  # the endpoint is loopback: never via a proxy
-            env[name] = ','.join(x for x in (env.get(name), 'localhost,127.0.0.1') if x)
-    env.update(
-        {
-            'AWS_ACCESS_KEY_ID': 'testing',
-            'AWS_SECRET_ACCESS_KEY': 'testing',
-            'AWS_SESSION_TOKEN': 'testing',
-            'AWS_DEFAULT_REGION': region,
-            'AWS_REGION': region,
-            'AWS_ENDPOINT_URL_DYNAMODB': endpoint,
-            'AWS_ENDPOINT_URL': endpoint,  # any other AWS service also stays on loopback
-            'AWS_MAX_ATTEMPTS': '2',  # moto answers some mistakes with HTTP 500: fail fast
-            'AWS_RETRY_MODE': 'standard',
-            'AWS_CONFIG_FILE': os.devnull,
-            'AWS_SHARED_CREDENTIALS_FILE': os.devnull,
-            'AWS_EC2_METADATA_DISABLED': 'true',
-            'PYTHONUNBUFFERED': '1',
-            'PYTHONIOENCODING': 'utf-8',
-            'PYTHONDONTWRITEBYTECODE': '1',  # no __pycache__ left in the user's DAL
-            TRACE_ENV: str(trace),
-        }
-    )
-    if priced:
-        env[PRICED_ENV] = ','.join(sorted(set(priced)))
-    env.setdefault('LANG', 'C.UTF-8')
-    return env
-
-
-def command(
-    runner: str,
-    launcher: Path,
-    args: Sequence[str] = (SCRIPT, '--all'),
-    python: str | None = None,
-) -> list[str]:
-    if runner == 'uv':
-        uv = shutil.which('uv')
-        if uv is None:
-            raise InfrastructureError('uv is not on PATH (install it, or use --runner python)')
-        return [
-            uv,
-            'run',
-            '--no-project',
-            '--with',
-            'boto3',
-            '--with',
-            'pydantic',
-            'python',
-            str(launcher),
-            *args,
-        ]
-    if runner == 'python':
-        return [python or sys.executable, str(launcher), *args]
-    raise ValueError(f'unknown runner {runner!r}')
 
 
 @dataclass
@@ -129,6 +37,7 @@ class RunOutput:
     timed_out: bool
     seconds: float
     probe: str | None = None  # the range probe's result file, when one was asked for
+    forked: bool = False  # from the warm interpreter (bot.verify._spawn), not a fresh one
 
 
 # Process groups of the scripts running now (several when DALs are verified in parallel), so an
@@ -158,6 +67,7 @@ def run_script(
     protect: Sequence[Path] = (),
     python: str | None = None,
     probe: Callable[[], str] | None = None,
+    forkserver: Forkserver | None = None,
 ) -> RunOutput:
     """Run the launcher (copied into `workdir`) on the DAL; the trace lands in workdir/trace.jsonl.
 
@@ -171,24 +81,20 @@ def run_script(
     As root the process runs as the sandbox user (bot.verify._sandbox), with `protect` (the
     job's folders) closed to it. It runs in its own session; its whole group is killed on
     timeout, on Ctrl-C, and after it exits (so nothing it started outlives the run). `python`:
-    the interpreter of the `python` runner (default: the bot's).
+    the interpreter of the `python` runner (default: the bot's). `forkserver`: a warm
+    interpreter of the same runner to fork the process from (bot.verify._spawn); without one,
+    or when it is gone, a fresh interpreter.
     """
-    launcher = workdir / 'dalbot_launcher.py'
-    shutil.copyfile(LAUNCHER, launcher)
-    shutil.copyfile(REQUESTS, workdir / 'dalbot_requests.py')
     trace = workdir / 'trace.jsonl'
     trace.touch()
     result = workdir / 'probe.json'
     if probe is not None:
-        shutil.copyfile(PROBE, workdir / 'dalbot_probe.py')
         result.touch()
+    launcher = forkserver.launcher if forkserver else copy_child_files(workdir)
     cmd = command(runner, launcher, python=python)
-    executables = [cmd[0]]
-    if runner == 'uv' and os.environ.get('UV_PYTHON', '').startswith('/'):
-        executables.append(os.environ['UV_PYTHON'])
     start = time.perf_counter()
     with (
-        sandbox(dal_dir, workdir, executables, protect=protect) as box,
+        sandbox(dal_dir, workdir, executables_of(cmd), protect=protect) as box,
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
         _Pipes(probe is not None) as pipes,
@@ -196,19 +102,33 @@ def run_script(
         if probe is not None and box.uid is not None:
             os.chown(result, box.uid, box.gid)
         env = {**child_env(endpoint, trace, region=region, priced=priced), **box.env}
-        if probe is not None:
-            env[PROBE_ENV] = f'{pipes.ready_w},{pipes.plan_r},{result}'
-        proc = subprocess.Popen(
-            cmd,
-            cwd=box.cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-            pass_fds=pipes.child_fds,
-            **box.popen_args(),
-        )
+        proc = None
+        if forkserver is not None and forkserver.user == box.user:
+            with contextlib.suppress(ConnectionError):  # the server is gone: a fresh one
+                proc = forkserver.spawn(
+                    box.cwd,
+                    env,
+                    (SCRIPT, '--all'),
+                    out.fileno(),
+                    err.fileno(),
+                    (pipes.ready_w, pipes.plan_r, result) if probe is not None else None,
+                )
+        if proc is None:
+            if forkserver is not None:
+                cmd = command(runner, copy_child_files(workdir), python=python)
+            if probe is not None:
+                env[PROBE_ENV] = f'{pipes.ready_w},{pipes.plan_r},{result}'
+            proc = subprocess.Popen(
+                cmd,
+                cwd=box.cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                pass_fds=pipes.child_fds,
+                **box.popen_args(),
+            )
         pipes.close_child_ends()
         _RUNNING.add(proc.pid)
         try:
@@ -231,6 +151,7 @@ def run_script(
         timed_out=timed_out,
         seconds=time.perf_counter() - start,
         probe=result.read_text(encoding='utf-8') if probe is not None else None,
+        forked=isinstance(proc, Forked),
     )
 
 
@@ -273,7 +194,7 @@ class _Pipes:
 
 
 def _wait(
-    proc: subprocess.Popen, pipes: _Pipes, probe: Callable[[], str] | None, timeout: float
+    proc: subprocess.Popen | Forked, pipes: _Pipes, probe: Callable[[], str] | None, timeout: float
 ) -> tuple[bool, int | None]:
     """(timed out, the script's exit code): without a probe, the process's; with one, what it
     said when the script ended (the probe after it may still be killed on its own timeout)."""

@@ -56,6 +56,10 @@ class Sandbox:
     env: dict[str, str] = field(default_factory=dict)  # overrides for the child's environment
     original: Path | None = None  # the DAL folder `cwd` is a copy of
 
+    @property
+    def user(self) -> tuple[int, int] | None:
+        return None if self.uid is None or self.gid is None else (self.uid, self.gid)
+
     def popen_args(self) -> dict:
         if self.uid is None:
             return {}
@@ -219,6 +223,43 @@ def _log(message: str) -> None:
         print(f'dal-bot: {message}', file=sys.stderr, flush=True)
 
 
+def sandbox_user(
+    executables: Sequence[str], workdir: Path, env: Mapping[str, str] | None = None
+) -> tuple[int, int] | None:
+    """(uid, gid) the DAL's code runs as: the sandbox user's as root, None (as the bot) when
+    not root, or when that user cannot run `executables` or reach `workdir` (an error under
+    DAL_BOT_SANDBOX=require)."""
+    mode = _mode(dict(os.environ if env is None else env))
+    if os.geteuid() != 0:
+        return None
+    uid, gid = sandbox_ids()
+    unreachable = [e for e in executables if not reachable(e, uid, gid)]
+    if not all(_can(p, uid, gid, 0o1) for p in workdir.resolve().parents):
+        unreachable.append(f'anything in {workdir}')
+    if unreachable:
+        why = (
+            f'the sandbox user {USER} ({uid}) cannot run {", ".join(unreachable)} '
+            '(a folder on the way is closed to other users)'
+        )
+        if mode == 'require':
+            raise InfrastructureError(f'{why}; {MODE_ENV}=require')
+        _log(f'{why}: running the DAL code as root, the token guard is weaker')
+        return None
+    return uid, gid
+
+
+def private_env(
+    folder: Path, uid: int, gid: int, executables: Sequence[str], env: Mapping[str, str]
+) -> dict[str, str]:
+    """The sandbox user's HOME and TMPDIR (private folders in `folder`) and, under uv, its cache."""
+    home = _private_dir(folder / 'home', uid, gid)
+    tmp = _private_dir(folder / 'tmp', uid, gid)
+    out = {'HOME': str(home), 'TMPDIR': str(tmp), 'XDG_CACHE_HOME': str(home / '.cache')}
+    if any(Path(e).name == 'uv' for e in executables):
+        out['UV_CACHE_DIR'] = str(_uv_cache(uid, gid, dict(env)))
+    return out
+
+
 @contextlib.contextmanager
 def sandbox(
     dal_dir: Path,
@@ -233,25 +274,12 @@ def sandbox(
     user); `protect` more folders to close to others while it runs (the job's, from the
     action's context)."""
     env = dict(os.environ if env is None else env)
-    mode = _mode(env)
     dal_dir = dal_dir.resolve()
-    if os.geteuid() != 0:
+    user = sandbox_user(executables, workdir, env)
+    if user is None:
         yield Sandbox(cwd=dal_dir)
         return
-    uid, gid = sandbox_ids()
-    unreachable = [e for e in executables if not reachable(e, uid, gid)]
-    if not all(_can(p, uid, gid, 0o1) for p in workdir.resolve().parents):
-        unreachable.append(f'anything in {workdir}')
-    if unreachable:
-        why = (
-            f'the sandbox user {USER} ({uid}) cannot run {", ".join(unreachable)} '
-            '(a folder on the way is closed to other users)'
-        )
-        if mode == 'require':
-            raise InfrastructureError(f'{why}; {MODE_ENV}=require')
-        _log(f'{why}: running the DAL code as root, the token guard is weaker')
-        yield Sandbox(cwd=dal_dir)
-        return
+    uid, gid = user
 
     # the sandbox reads the launcher and its module (imports list the folder); its own
     # HOME and TMPDIR inside are private
@@ -261,16 +289,11 @@ def sandbox(
         os.chown(trace, uid, gid)
     copy = workdir / 'dal.copy'
     _copy_dal(dal_dir, copy)
-    home = _private_dir(workdir / 'home', uid, gid)
-    tmp = _private_dir(workdir / 'tmp', uid, gid)
-    overrides = {'HOME': str(home), 'TMPDIR': str(tmp), 'XDG_CACHE_HOME': str(home / '.cache')}
+    overrides = private_env(workdir, uid, gid, executables, env)
     needed = [workdir, *(Path(os.path.realpath(e)) for e in executables)]
     needed += [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    needed += [Path(overrides['UV_CACHE_DIR']).resolve()] if 'UV_CACHE_DIR' in overrides else []
     repo = next((p for p in (dal_dir, *dal_dir.parents) if (p / '.git').exists()), None)
     protect = [*protect, *([repo] if repo else [])]  # its .git/config may hold a token
-    if any(Path(e).name == 'uv' for e in executables):
-        cache = _uv_cache(uid, gid, env)
-        overrides['UV_CACHE_DIR'] = str(cache)
-        needed.append(cache.resolve())
     with _closed_to_others(job_dirs(env, protect), needed, gid):
         yield Sandbox(cwd=copy, uid=uid, gid=gid, env=overrides, original=dal_dir)

@@ -23,7 +23,8 @@ from bot.verify._engine import Capabilities
 from bot.verify._models import Durations, VerifyResult
 from bot.verify._ranges import RangeCheck
 from bot.verify._ranges import apply as apply_ranges
-from bot.verify._run import SCRIPT, run_script
+from bot.verify._run import run_script
+from bot.verify._spawn import SCRIPT, Forkserver
 from bot.verify._tables import create_tables, drop_tables, tables_of
 
 
@@ -37,6 +38,7 @@ def verify_dal(
     region: str = REGION,
     protect: Sequence[Path] = (),
     endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT,
+    forkserver: Forkserver | None = None,
 ) -> VerifyResult:
     """Run the DAL's usage_examples.py --all against DynamoDB and judge every access pattern.
 
@@ -49,6 +51,7 @@ def verify_dal(
 
     `backend`, when given, is an already open backend shared with other runs (`verify_many`):
     it is used as it is and left running; `region` keeps this DAL's tables apart from theirs.
+    `forkserver`: a warm interpreter of `runner` the script's process is forked from.
 
     As root, the script runs as an unprivileged user that cannot read the bot's environment,
     the DAL's git repository or `protect` (the job's folders): bot.verify._sandbox.
@@ -93,6 +96,7 @@ def verify_dal(
                         priced=[f'{p.owner}.{p.method}' for p in dal.patterns],
                         protect=protect,
                         probe=ranges.plan if ranges.ranged else None,
+                        forkserver=forkserver,
                     )
                     durations.run = run.seconds
                     mismatches = {} if run.timed_out else ranges.mismatches(run.probe)

@@ -7,9 +7,11 @@ sort keys, on the main table (`VISIT#{visit_date}#{visit_id}`) and on a GSI
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+from contextlib import nullcontext
 from decimal import Decimal
 
 import pytest
@@ -20,6 +22,7 @@ from bot.model import load_dal
 from bot.ranges import probe_values, selects, step
 from bot.report import to_json, to_markdown
 from bot.verify import verify_dal
+from bot.verify._spawn import Forkserver
 
 VISITS = FIXTURES / 'visit_ranges'
 # Wrong under a whole-key string comparison: `>` keeps the items on the bound's date, `<=` and
@@ -50,14 +53,17 @@ def _as_whole_key_comparison(source: str) -> str:
     return re.sub(r"\.lt\(f'\{(\w+)\}'\)", r'.lte(\1)', source)  # GSI: <= x
 
 
-def test_every_condition_is_ok_and_whole_key_comparison_is_wrong(visits):
-    result = verify_dal(load_dal(visits), runner='python', timeout=120)
-    assert {p.id: p.status for p in result.patterns if p.status != 'ok'} == {}
-    assert len(result.patterns) == 15
+@pytest.mark.parametrize('forked', [False, True], ids=['fresh', 'forked'])
+def test_every_condition_is_ok_and_whole_key_comparison_is_wrong(visits, forked):
+    """The probe runs in the script's process, fresh or forked from the warm interpreter."""
+    with contextlib.closing(Forkserver('python')) if forked else nullcontext() as server:
+        result = verify_dal(load_dal(visits), runner='python', timeout=120, forkserver=server)
+        assert {p.id: p.status for p in result.patterns if p.status != 'ok'} == {}
+        assert len(result.patterns) == 15
 
-    source = visits / 'repositories.py'
-    source.write_text(_as_whole_key_comparison(source.read_text()))
-    result = verify_dal(load_dal(visits), runner='python', timeout=120)
+        source = visits / 'repositories.py'
+        source.write_text(_as_whole_key_comparison(source.read_text()))
+        result = verify_dal(load_dal(visits), runner='python', timeout=120, forkserver=server)
     wrong = {p.id: (p.missing, p.extra) for p in result.patterns if p.status == 'wrong'}
     assert wrong == WHOLE_KEY_WRONG
     # >=, < and begins_with compare whole keys correctly: still ok, no false alarm

@@ -9,17 +9,20 @@ live under a private /root)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 
 from bot.verify._run import run_script
 from bot.verify._sandbox import sandbox, sandbox_ids
+from bot.verify._spawn import Forkserver
 from tests.support.gitrepos import git
 
 TOKEN = 'ghs_sandboxtesttoken0123456789'
@@ -97,7 +100,7 @@ def job(tmp_path):
     holder.wait()
 
 
-def _hunt(job, monkeypatch, protect=True) -> dict:
+def _hunt(job, monkeypatch, protect=True, forkserver: Forkserver | None = None) -> dict:
     monkeypatch.setenv('GITHUB_WORKSPACE', str(job['workspace']))
     monkeypatch.setenv('GITHUB_ENV', str(job['commands'] / 'set_env'))
     workdir = Path(tempfile.mkdtemp(prefix='dalbot-test-'))  # as verify_dal's: under /tmp
@@ -109,18 +112,25 @@ def _hunt(job, monkeypatch, protect=True) -> dict:
         timeout=60,
         python=PYTHON,
         protect=[job['commands']] if protect else [],
+        forkserver=forkserver,
     )
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith('RESULT ')), None)
     assert line, out.stdout + out.stderr
     result = json.loads(line.removeprefix('RESULT '))
     result['workdir'] = str(workdir)
+    assert out.forked == (forkserver is not None)
     shutil.rmtree(workdir)
     return result
 
 
-def test_the_dal_code_finds_no_token_and_still_runs(job, tmp_path, monkeypatch):
+@pytest.mark.parametrize('forked', [False, True], ids=['fresh', 'forked'])
+def test_the_dal_code_finds_no_token_and_still_runs(job, tmp_path, monkeypatch, forked):
+    """Also forked from the warm interpreter (bot.verify._spawn): it runs as the sandbox user
+    too, and its own environment is as clean as a run's."""
     modes = {d: os.stat(d).st_mode for d in (job['workspace'], job['commands'])}
-    result = _hunt(job, monkeypatch)
+    with contextlib.closing(Forkserver('python', PYTHON)) if forked else nullcontext() as server:
+        assert server is None or server.user == sandbox_ids()
+        result = _hunt(job, monkeypatch, forkserver=server)
 
     assert result['hits'] == []
     assert result['uid'] == sandbox_ids()[0] != 0
