@@ -28,12 +28,22 @@ _MAX_FDS = 8
 
 def _warm():
     """Import what the DAL will import; a runner without them fails later, in the run, as a
-    fresh interpreter would."""
+    fresh interpreter would. boto3's default session (what `boto3.resource('dynamodb')` uses)
+    parses botocore's models once here: the region, endpoint and everything else a client
+    reads from the environment are still read per client, from the run's environment (the
+    credentials it caches are the dummy ones every run gets)."""
     for name in ('boto3', 'boto3.dynamodb.conditions', 'boto3.dynamodb.types', 'pydantic'):
         try:
             __import__(name)
         except Exception:
             pass
+    try:
+        import boto3
+
+        for _ in range(2):  # the second builds what the first leaves for later
+            boto3.resource('dynamodb').meta.client.close()
+    except Exception:
+        pass
     import dalbot_launcher  # noqa: F401  (standard library only)
 
 

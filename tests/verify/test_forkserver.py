@@ -19,8 +19,11 @@ from bot.verify._spawn import Forkserver
 SCRIPTS = {
     'environment': """
 import json, os, sys, tempfile
+import boto3
+client = boto3.resource('dynamodb').meta.client  # the default session the server warmed
 print(json.dumps({
     'region': os.environ['AWS_REGION'], 'trace': os.path.basename(os.environ['DALBOT_TRACE']),
+    'boto3': [client.meta.region_name, client.meta.endpoint_url],
     'cwd': os.path.basename(os.getcwd()), 'argv': sys.argv, 'stdin': sys.stdin.read(),
     'tmp_is_the_run_s': tempfile.gettempdir() == os.environ.get('TMPDIR', tempfile.gettempdir()),
 }))
@@ -88,6 +91,7 @@ def test_a_forked_run_is_the_run_a_fresh_interpreter_gives(tmp_path, server, nam
     if name == 'environment':
         seen = json.loads(forked.stdout)
         assert seen['region'] == 'eu-west-1' and seen['trace'] == 'trace.jsonl'
+        assert seen['boto3'] == ['eu-west-1', 'http://127.0.0.1:9']
         assert seen['argv'] == ['usage_examples.py', '--all'] and seen['stdin'] == ''
         assert seen['tmp_is_the_run_s']
     if name == 'exception':
@@ -107,7 +111,9 @@ def test_two_forked_runs_at_once_keep_their_own_environment(tmp_path, server):
                 lambda r: _run(dal, tmp_path / r, server, region=r), ['us-east-2', 'ap-south-1']
             )
         )
-    assert [json.loads(r.stdout)['region'] for r in runs] == ['us-east-2', 'ap-south-1']
+    seen = [json.loads(r.stdout) for r in runs]
+    assert [s['region'] for s in seen] == ['us-east-2', 'ap-south-1']
+    assert [s['boto3'][0] for s in seen] == ['us-east-2', 'ap-south-1']
     assert all(r.forked for r in runs)
 
 
