@@ -10,8 +10,9 @@ the request, `before-call` reads the items a write is about to replace, `after-c
 response is still typed) writes one `request` line to the trace. What the response lacks for a
 cost is read out of band through a client of our own (no handlers, so the DAL never sees it): the
 items a filter or a projection dropped (the same request without them), the old item of a write,
-the new item of an update. The handlers return None and copy what they keep: the DAL's code sees
-the same requests and responses as without them. Sizes and capacity units are computed by the
+the new item of an update. A single-item write that asks for nothing back is asked for that item
+instead (`_ASKED`), which the response then loses again. The handlers return None and copy what
+they keep: the DAL's code sees the same responses as without them. Sizes and capacity units are computed by the
 parent (bot/verify/cost.py) from these lines.
 """
 
@@ -76,11 +77,21 @@ def _hook(client, session):
     )
 
 
+# What a single-item write is asked to return when the DAL asks for nothing: the item the cost
+# needs (the old one a put or delete replaces, the new one an update makes) comes back with the
+# write instead of from a read of our own. `_after_call` takes it out of the response again.
+_ASKED = {'PutItem': 'ALL_OLD', 'DeleteItem': 'ALL_OLD', 'UpdateItem': 'ALL_NEW'}
+
+
 def _remember(params, model, context, **_):
     seq = _state['current']()
     if seq is None or model.name not in _READS + _WRITES:
         return None
-    context['dalbot'] = {'seq': seq, 'operation': model.name, 'params': copy.deepcopy(params)}
+    note = {'seq': seq, 'operation': model.name, 'params': copy.deepcopy(params)}
+    if model.name in _ASKED and params.get('ReturnValues', 'NONE') == 'NONE':
+        params['ReturnValues'] = note['asked'] = _ASKED[model.name]
+        note['params']['ReturnValues'] = note['asked']  # the cost reads it as if the DAL had
+    context['dalbot'] = note
     return None
 
 
@@ -116,6 +127,8 @@ def _after_call(client, parsed, model, context):
             record['writes'] = _writes(client, operation, note, parsed, bool(error))
     except Exception as e:  # the cost is lost, never the DAL's call
         record['probe_error'] = f'{type(e).__name__}: {e}'
+    if note.get('asked') and parsed:
+        parsed.pop('Attributes', None)  # the DAL asked for nothing back: it gets nothing
     if note.get('probe_error'):
         record['probe_error'] = note['probe_error']
     _state['emit'](_jsonable(record))

@@ -16,7 +16,9 @@ BIG_REGISTER = """
     item['pk'] = customer.pk()
     item['sk'] = customer.sk()
     item['notes'] = 'x' * 5000
-    self.table.put_item(Item=item)
+    response = self.table.put_item(Item=item)
+    if 'Attributes' in response:  # it asked for nothing back: what the cost asked must not show
+        raise AssertionError(f'put_item answered {sorted(response)}')
     return customer
 """
 
