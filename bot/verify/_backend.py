@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import selectors
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
 
 from bot.errors import InfrastructureError
-from bot.pysource import AST_LOCK
 
 REGION = 'us-east-1'
 # One region per DAL verified at the same time on one backend: moto (and DynamoDB Local without
@@ -122,32 +123,20 @@ def free_port(host: str = '127.0.0.1') -> int:
 
 
 class EmbeddedMoto:
-    """moto's DynamoDB-compatible server in a thread on loopback.
-
-    The same pieces as `moto.server.ThreadedMotoServer` (moto's `DomainDispatcherApplication` on a
-    threaded werkzeug server), but the socket is bound in the caller's thread, so a port in use is
-    an immediate, clear error instead of a thread that dies while `start()` waits forever, and
-    request logging is off.
-    """
+    """moto's DynamoDB-compatible server on loopback, in a process of its own
+    (`_moto_process.py`), started with the bot's interpreter and a minimal environment (none of
+    the job's secrets). A port in use is a clear error; the server ends with the bot."""
 
     def __init__(self, host: str = '127.0.0.1', port: int = 0):
         self.host = host
         self.port = port
-        self._server = None
-        self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f'http://{self.host}:{self.port}'
 
-    def start(self) -> EmbeddedMoto:
-        from moto.server import DomainDispatcherApplication, create_backend_app
-        from werkzeug.serving import WSGIRequestHandler, make_server
-
-        class Quiet(WSGIRequestHandler):
-            def log(self, type: str, message: str, *args) -> None:  # noqa: A002
-                """Silent: a line per request would drown the script's own output."""
-
+    def start(self, timeout: float = 60) -> EmbeddedMoto:
         if self.port:
             with socket.socket() as s:
                 try:
@@ -157,31 +146,55 @@ class EmbeddedMoto:
                         f'cannot start the embedded moto server: {self.host}:{self.port} '
                         f'is in use ({e.strerror})'
                     ) from e
-        logging.getLogger('werkzeug').setLevel(logging.ERROR)
-        app = DomainDispatcherApplication(create_backend_app)
-        try:
-            self._server = make_server(
-                self.host, self.port, app, threaded=True, request_handler=Quiet
-            )
-        except SystemExit as e:  # werkzeug exits when bind fails
-            raise InfrastructureError(
-                f'cannot start the embedded moto server on {self.host}:{self.port} (port in use?)'
-            ) from e
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name='dal-bot-moto', daemon=True
+        env = {k: v for k, v in os.environ.items() if k in _MOTO_ENV or k.startswith('MOTO_')}
+        self._process = subprocess.Popen(
+            [sys.executable, str(_MOTO_PROCESS), self.host, str(self.port)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        self._thread.start()
+        line = _first_line(self._process, timeout)
+        if not line.startswith('port '):
+            self.stop()
+            why = line.removeprefix('error ') or 'it ended before it listened'
+            raise InfrastructureError(
+                f'cannot start the embedded moto server on {self.host}:{self.port}: {why}'
+            )
+        self.port = int(line.split()[1])
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._process is None:
+            return
+        process, self._process = self._process, None
+        with contextlib.suppress(OSError):
+            process.stdin.close()  # type: ignore[union-attr]
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            stream.close()  # type: ignore[union-attr]
+
+
+_MOTO_PROCESS = Path(__file__).with_name('_moto_process.py')
+# What moto's process inherits: enough to run Python and find its packages.
+_MOTO_ENV = frozenset({'PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'PYTHONPATH'})
+
+
+def _first_line(process: subprocess.Popen, timeout: float) -> str:
+    """What the server says first (`port N` or `error ...`); '' if it ends or stays silent."""
+    ready = selectors.DefaultSelector()
+    ready.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+    try:
+        if not ready.select(timeout):
+            return f'error silent for {timeout:g} s'
+        return process.stdout.readline().strip()  # type: ignore[union-attr]
+    finally:
+        ready.close()
 
 
 class TcpForwarder:
@@ -289,13 +302,9 @@ def open_backend(
     A given endpoint is waited for (`endpoint_timeout` seconds); the embedded server is up when
     `start()` returns, so one short wait is enough."""
     if endpoint is None:
-        # moto's app builds its routes with `ast` (werkzeug), at start and on the first
-        # request: not while another thread parses (bot.pysource.AST_LOCK).
-        with AST_LOCK:
-            server = EmbeddedMoto().start()
+        server = EmbeddedMoto().start()
         try:
-            with AST_LOCK:
-                wait_for_endpoint(server.url, 10)
+            wait_for_endpoint(server.url, 10)
             yield Backend(
                 server.url, server.url, f'embedded moto {_moto_version()} on {server.url}'
             )
