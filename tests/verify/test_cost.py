@@ -298,6 +298,26 @@ def test_a_write_pays_for_the_table_and_every_index_it_touches():
     assert request_cost({'operation': 'PutItem', 'writes': [write]}, {'T': TABLE}).wcu == 1 + 2
 
 
+def test_an_index_the_engine_did_not_create_costs_nothing_and_is_flagged():
+    # dynalite refuses multi-attribute keys and gets the table without that index: the writes
+    # went to a table without it, so its units are left out, and the pattern says so.
+    put = {
+        'operation': 'PutItem',
+        'writes': [{'table': 'T', 'kind': 'put', 'old': None, 'new': item(status='s', owner='o')}],
+    }
+    assert request_cost(put, {'T': TABLE}, absent={'T.ByStatus'}).wcu == 1 + 1  # ByOwner only
+    cost = pattern_cost([put], [TABLE], absent={'T.ByStatus', 'T.ByTag'})
+    assert cost.wcu == 2
+    # ByTag is absent too, but this item is not in it: only ByStatus cost anything here.
+    assert cost.flags == ['WCU leave out T.ByStatus: the engine could not create that index']
+    assert pattern_cost([put], [TABLE]).wcu == 3 and pattern_cost([put], [TABLE]).flags == []
+    sparse = {
+        'operation': 'PutItem',
+        'writes': [{'table': 'T', 'kind': 'put', 'old': None, 'new': item(title='t')}],
+    }
+    assert pattern_cost([sparse], [TABLE], absent={'T.ByStatus'}).flags == []
+
+
 # --- flags ----------------------------------------------------------------------------------------
 
 
