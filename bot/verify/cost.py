@@ -20,7 +20,8 @@ and write operations", "Global secondary indexes"):
   the write creates, removes or changes costs its entry's units; a changed index key costs two
   (delete the old entry, put the new); an item without the index's key attributes is not in the
   index (sparse) and costs nothing there. An entry holds the table and index keys plus the
-  projection (KEYS_ONLY, INCLUDE, ALL).
+  projection (KEYS_ONLY, INCLUDE, ALL). Values compare as DynamoDB stores them: numbers by
+  value (`15.0` written is `15` read back), sets unordered.
 - a write whose condition fails still costs the units of the item it checked (at least one).
 
 An index the engine refused to create (`Capabilities.gaps`: e.g. dynalite and multi-attribute
@@ -35,6 +36,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from bot.model import Index, Table
@@ -141,6 +143,27 @@ def index_entry(item: Item | None, table: Table, index: Index) -> dict[str, Any]
     return {k: v for k, v in item.items() if k in keep}
 
 
+def _value(value: Mapping[str, Any]) -> Any:
+    """An AttributeValue as DynamoDB compares it: numbers by value (a `15.0` written is the `15`
+    read back: DynamoDB, dynalite normalize, moto does not), sets unordered."""
+    ((kind, data),) = value.items()
+    if kind == 'N':
+        return kind, Decimal(data)
+    if kind == 'NS':
+        return kind, frozenset(Decimal(v) for v in data)
+    if kind in ('SS', 'BS'):
+        return kind, frozenset(data)
+    if kind == 'L':
+        return kind, tuple(_value(v) for v in data)
+    if kind == 'M':
+        return kind, {k: _value(v) for k, v in data.items()}
+    return kind, data
+
+
+def _entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _value(value) for name, value in entry.items()}
+
+
 def index_write_units(old: Item | None, new: Item | None, table: Table, index: Index) -> int:
     """What a write of the table costs in one GSI, from the item before and after it."""
     before, after = index_entry(old, table, index), index_entry(new, table, index)
@@ -148,9 +171,9 @@ def index_write_units(old: Item | None, new: Item | None, table: Table, index: I
         return 0
     if before is None or after is None:
         return write_units(item_size(before or after))
-    if any(before[k] != after[k] for k in _index_keys(index)):  # moves: delete + put
+    if any(_value(before[k]) != _value(after[k]) for k in _index_keys(index)):  # delete + put
         return write_units(item_size(before)) + write_units(item_size(after))
-    if before == after:
+    if _entry(before) == _entry(after):
         return 0
     return write_units(max(item_size(before), item_size(after)))
 
