@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ EXAMPLE_DAL = ROOT / 'examples' / 'shop' / 'generated_dal'
 FIXTURE_DAL = ROOT / 'tests' / 'fixtures' / 'dals' / 'shop_example' / 'generated_dal'
 IMAGE = os.environ.get('DAL_BOT_IMAGE', 'dal-bot:ci')
 REQUIRE_DOCKER = os.environ.get('DAL_BOT_REQUIRE_DOCKER') == '1'
+# .ci/run pushes the image to a local registry, removes it and pulls it back: DAL_BOT_IMAGE is
+# then `localhost:PORT/dal-bot:ci` and the image must be the one that registry serves.
+REQUIRE_REGISTRY = os.environ.get('DAL_BOT_REQUIRE_REGISTRY') == '1'
 # The issue's target: 350 MB (pyproject asks for moto[dynamodb] + flask + flask-cors, not
 # moto[server], whose cfn-lint, sympy and networkx alone add ~150 MB). Override with
 # DAL_BOT_IMAGE_MAX_MB.
@@ -122,6 +126,45 @@ def test_entrypoint_is_the_action(image):
     config = json.loads(docker('image', 'inspect', '--format', '{{json .Config}}', image).stdout)
     assert config['Entrypoint'] == ['dal-bot', 'action']
     assert not config.get('User')
+
+
+def registry_of(image: str) -> str | None:
+    """`host[:port]` of an image name like `localhost:5000/dal-bot:ci`; None for `dal-bot:ci`."""
+    first, _, rest = image.partition('/')
+    if rest and ('.' in first or ':' in first or first == 'localhost'):
+        return first
+    return None
+
+
+@pytest.mark.docker
+def test_image_is_the_one_its_registry_serves(image):
+    """The image under test was pulled from its registry (it has that registry's digest), and
+    the registry serves that very manifest under the tag, whose config is this image."""
+    registry = registry_of(image)
+    if registry is None:
+        if REQUIRE_REGISTRY:
+            pytest.fail(f'DAL_BOT_IMAGE={image} names no registry (DAL_BOT_REQUIRE_REGISTRY=1)')
+        pytest.skip(f'{image} names no registry (.ci/run pulls it from a local one)')
+    name, _, tag = image.removeprefix(f'{registry}/').rpartition(':')
+    info = json.loads(docker('image', 'inspect', '--format', '{{json .}}', image).stdout)
+    digests = [
+        d.split('@', 1)[1] for d in info['RepoDigests'] if d.startswith(f'{registry}/{name}@')
+    ]
+    assert digests, f'{image} was not pulled from {registry}: RepoDigests {info["RepoDigests"]}'
+    host = registry.rpartition(':')[0] or registry
+    if host not in ('localhost', '127.0.0.1'):
+        return  # a remote registry wants a token for its API; the digest above is the proof
+    request = urllib.request.Request(
+        f'http://{registry}/v2/{name}/manifests/{tag}',
+        headers={'Accept': 'application/vnd.docker.distribution.manifest.v2+json'},
+    )
+    # Straight to loopback, whatever proxy the environment names.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=30) as response:
+        served = response.headers['Docker-Content-Digest']
+        manifest = json.loads(response.read())
+    assert served in digests, f'{registry} serves {name}:{tag} as {served}, pulled {digests}'
+    assert manifest['config']['digest'] == info['Id'], (manifest['config'], info['Id'])
 
 
 def example_dal() -> Path:

@@ -1,8 +1,12 @@
-"""Sweep mode (schedule / workflow_dispatch): one PR per DAL that still has stubs.
+"""Sweep mode (schedule / workflow_dispatch): one PR per DAL that still has work: stubs, or
+GSI key attributes its create() and update() leave out (the index-key repair,
+`bot.implement.index_keys`, unless `fix-index-keys: false`), which a DAL with no stub left
+can still need.
 
-For each DAL on the default branch with stubs: branch `dal-bot/implement/<slug of the DAL
-path>`, the verification gate (verify, take out what raised, chunk commits of what passed:
-`bot.gate`), push, and a pull request (label `dal-bot`, body = the report).
+For each such DAL on the default branch: branch `dal-bot/implement/<slug of the DAL path>`,
+the verification gate (verify, take out what raised, chunk commits of what passed:
+`bot.gate`), push, and a pull request (label `dal-bot`, body = the report) whose title says
+what it does.
 
 An existing bot branch is handled without clobbering anyone:
 - it is up to date with the default branch (the default tip is its ancestor): the bot works
@@ -42,10 +46,29 @@ def branch_for(dal: str) -> str:
     return gitops.check_branch_name(BRANCH_PREFIX + slug(dal))
 
 
-def _stub_count(ctx: Context, dal: str) -> int:
+def _work(ctx: Context, dal: str) -> tuple[int, int]:
+    """(stubs, GSI key attributes the index-key repair would add) of a DAL, nothing written."""
+    from bot.files import read_source
+    from bot.implement import index_keys
     from bot.model import load_dal
 
-    return len(load_dal(ctx.workspace / dal).stubs)
+    model = load_dal(ctx.workspace / dal)
+    entities = model.path / index_keys.FILE
+    keys = 0
+    if ctx.inputs.fix_index_keys and entities.is_file():
+        repaired = index_keys.repair_index_keys(model, read_source(entities)[0])
+        keys = len(repaired[1]) if repaired else 0
+    return len(model.stubs), keys
+
+
+def _what(stubs: int, keys: int) -> str:
+    """`implement 3 stubs and write 2 GSI key attributes` (either part alone when the other is 0)."""
+    parts = []
+    if stubs:
+        parts.append(f'implement {stubs} stub{"s" if stubs != 1 else ""}')
+    if keys:
+        parts.append(f'write {keys} GSI key attribute{"s" if keys != 1 else ""}')
+    return ' and '.join(parts)
 
 
 def _authors(repo, base: str, tip: str) -> set[str]:
@@ -84,15 +107,20 @@ def run_sweep(ctx: Context) -> int:
             candidates = []
             for dal in find_dals(ctx.workspace, inputs.paths):
                 try:
-                    stubs = _stub_count(ctx, dal)
+                    stubs, keys = _work(ctx, dal)
                 except BadInput as e:
                     report.outcomes.append(DalOutcome(dal=dal, error=str(e), action='skipped'))
                     continue
-                if stubs:
-                    candidates.append((dal, stubs))
+                if stubs or keys:
+                    candidates.append((dal, _what(stubs, keys)))
                 else:
-                    steps.log(f'{dal}: no stubs, nothing to do')
-            for dal, stubs in candidates:
+                    checked = (
+                        'no unwritten GSI key attributes'
+                        if inputs.fix_index_keys
+                        else 'GSI key attributes not checked (fix-index-keys: false)'
+                    )
+                    steps.log(f'{dal}: no stubs, {checked}: nothing to do')
+            for dal, what in candidates:
                 outcome = DalOutcome(dal=dal, branch=branch_for(dal))
                 report.outcomes.append(outcome)
                 with api_call(f'looking for an open pull request from {outcome.branch}'):
@@ -103,7 +131,7 @@ def run_sweep(ctx: Context) -> int:
                     )
                 pull = open_pulls[0] if open_pulls else None
                 if inputs.dry_run:
-                    outcome.action = f'would implement {stubs} stubs on {outcome.branch} and ' + (
+                    outcome.action = f'would {what} on {outcome.branch} and ' + (
                         f'update pull request {pull.number}' if pull else 'open a pull request'
                     )
                     steps.log(f'{dal}: {outcome.action}')
@@ -170,7 +198,9 @@ def _sweep_one(ctx, report, repo, repo_api, outcome, pull, default, default_sha,
         body = comment_md.render(one, compact=True, env=ctx.env)
     if not comment_md.fits(body):
         body = comment_md.cut(body)
-    title = f'dal-bot: implement {outcome.implemented or "the"} stubs in {outcome.dal}'
+    keys = len(outcome.implement.index_keys) if outcome.implement else 0
+    what = _what(outcome.implemented, keys) or 'implement the stubs'
+    title = f'dal-bot: {what} in {outcome.dal}'
     if pull is not None:
         with api_call(f'updating pull request {pull.number}'):
             pull.edit(title=title, body=body)
@@ -189,7 +219,7 @@ def _sweep_one(ctx, report, repo, repo_api, outcome, pull, default, default_sha,
 def _summary(report: RunReport) -> str:
     lines = [comment_md.MARKER, '## dal-bot sweep' + (' (dry run)' if report.dry_run else ''), '']
     if not report.outcomes:
-        lines.append('No DAL has stubs left: nothing to do.')
+        lines.append('No DAL has stubs or unwritten GSI key attributes left: nothing to do.')
     for o in report.outcomes:
         from bot.report import code_span, escape_cell
 

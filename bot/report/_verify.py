@@ -154,26 +154,42 @@ def markdown_table(result: VerifyResult) -> str:
 def engine_note(result: VerifyResult) -> list[str]:
     """Markdown lines on what the engine lacks and how to get those patterns verified."""
     unsupported = sum(p.status == 'unsupported' for p in result.patterns)
-    if not unsupported:
-        return []
-    out = [
-        f'🚫 **{unsupported} access pattern(s) could not run on this DynamoDB engine** '
-        '(`unsupported`: not verified, not ok):',
-        '',
-    ]
-    for gap in result.engine_gaps:
-        what = gap.indexes or gap.operations
-        out.append(
-            f'- {escape_cell(gap.message)}'
-            + (f': {", ".join(code_span(w) for w in what)}' if what else '')
-        )
-    out += [
-        '',
-        'To verify them, use an engine that has these features: DynamoDB Local >= 3.3.0 '
-        f'({code_span(DYNAMODB_LOCAL_IMAGE)}) as the `dynamodb-endpoint` service '
-        '(`--endpoint` locally), or no endpoint at all for the embedded moto backend.',
-    ]
+    refused = [name for gap in result.engine_gaps for name in gap.indexes]
+    out: list[str] = []
+    if unsupported:
+        out += [
+            f'🚫 **{unsupported} access pattern(s) could not run on this DynamoDB engine** '
+            '(`unsupported`: not verified, not ok):',
+            '',
+        ]
+        for gap in result.engine_gaps:
+            what = gap.indexes or gap.operations
+            out.append(
+                f'- {escape_cell(gap.message)}'
+                + (f': {", ".join(code_span(w) for w in what)}' if what else '')
+            )
+        out += [
+            '',
+            'To verify them, use an engine that has these features: DynamoDB Local >= 3.3.0 '
+            f'({code_span(DYNAMODB_LOCAL_IMAGE)}) as the `dynamodb-endpoint` service '
+            '(`--endpoint` locally), or no endpoint at all for the embedded moto backend.',
+        ]
+    if refused:
+        names = ', '.join(code_span(r) for r in refused)
+        if not out:  # no pattern reads those indexes: the gap is only seen here
+            gap = next(g for g in result.engine_gaps if g.indexes)
+            out.append(f'🚫 {escape_cell(gap.message)}: {names}.')
+        out += ['', _refused_cost(refused, names)]
     return out
+
+
+def _refused_cost(refused: list[str], names: str) -> str:
+    """Why the write costs here are lower than on DynamoDB."""
+    return (
+        f'Write costs (WCU) leave out {names}, '
+        f'{"an index" if len(refused) == 1 else "indexes"} this engine did not create. On '
+        'DynamoDB each write that puts, changes or removes an entry there also costs its units.'
+    )
 
 
 def to_markdown(
@@ -291,6 +307,8 @@ def to_text(result: VerifyResult, *, message_width: int = 70) -> str:
             f'to verify them: DynamoDB Local >= 3.3.0 ({DYNAMODB_LOCAL_IMAGE}) as --endpoint, '
             'or the embedded moto (no --endpoint)'
         )
+    if refused := [name for gap in result.engine_gaps for name in gap.indexes]:
+        lines.append('cost: ' + _refused_cost(refused, ', '.join(refused)))
     if result.crash:
         lines.append('crash:' if not result.timed_out else 'timeout:')
         lines += ['  ' + line for line in result.crash.splitlines()[-15:]]

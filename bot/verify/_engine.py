@@ -61,6 +61,11 @@ class Capabilities:
         gap.indexes += [f'{table}.{i.name}' for i in indexes]
         gap.detail = gap.detail or detail
 
+    @property
+    def refused(self) -> set[str]:
+        """Every index ('Table.Index') the tables were created without."""
+        return {name for gap in self.gaps for name in gap.indexes}
+
     def for_index(self, table: str | None, index: str | None) -> str | None:
         """Why a pattern on this index cannot run here, or None. Without the table (no schema
         for the entity) the index name alone decides."""

@@ -249,11 +249,13 @@ def judge(
     tables: Iterable[Table] | None = None,
     capabilities: Capabilities | None = None,
 ) -> list[PatternResult]:
-    """`tables`: the tables the run created (default: the model's), for the GSI write costs.
+    """`tables`: the tables the run created (default: the model's), for the GSI write costs
+    (an index `capabilities` says the engine refused costs nothing: the table has no such index).
     With `capabilities`, a pattern that needs what the engine lacks (an index it refused, an
     operation it does not know) is `unsupported`, whatever its calls did: the engine, not the
     DAL, is what failed."""
     tables = list(dal.tables if tables is None else tables)
+    absent = capabilities.refused if capabilities is not None else set()  # costs nothing
     sections = source_sections(source)
     for call in trace.calls:
         if call.caller_file == SCRIPT and 0 < call.caller_line < len(sections):
@@ -320,7 +322,11 @@ def judge(
                 why = capabilities.for_error(message)
             if why is not None:
                 status, message, cause = 'unsupported', why, None
-        spent = pattern_cost([r for c in judged for r in c.requests], tables) if judged else None
+        spent = (
+            pattern_cost([r for c in judged for r in c.requests], tables, absent)
+            if judged
+            else None
+        )
         results.append(
             PatternResult(
                 id=p.id,

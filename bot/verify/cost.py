@@ -20,8 +20,13 @@ and write operations", "Global secondary indexes"):
   the write creates, removes or changes costs its entry's units; a changed index key costs two
   (delete the old entry, put the new); an item without the index's key attributes is not in the
   index (sparse) and costs nothing there. An entry holds the table and index keys plus the
-  projection (KEYS_ONLY, INCLUDE, ALL).
+  projection (KEYS_ONLY, INCLUDE, ALL). Values compare as DynamoDB stores them: numbers by
+  value (`15.0` written is `15` read back), sets unordered.
 - a write whose condition fails still costs the units of the item it checked (at least one).
+
+An index the engine refused to create (`Capabilities.gaps`: e.g. dynalite and multi-attribute
+keys) is not in the table the writes went to: its units are not counted, and a pattern whose
+writes would have cost something there is flagged (`WCU leave out ...`).
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from __future__ import annotations
 import base64
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from bot.model import Index, Table
@@ -137,6 +143,27 @@ def index_entry(item: Item | None, table: Table, index: Index) -> dict[str, Any]
     return {k: v for k, v in item.items() if k in keep}
 
 
+def _value(value: Mapping[str, Any]) -> Any:
+    """An AttributeValue as DynamoDB compares it: numbers by value (a `15.0` written is the `15`
+    read back: DynamoDB, dynalite normalize, moto does not), sets unordered."""
+    ((kind, data),) = value.items()
+    if kind == 'N':
+        return kind, Decimal(data)
+    if kind == 'NS':
+        return kind, frozenset(Decimal(v) for v in data)
+    if kind in ('SS', 'BS'):
+        return kind, frozenset(data)
+    if kind == 'L':
+        return kind, tuple(_value(v) for v in data)
+    if kind == 'M':
+        return kind, {k: _value(v) for k, v in data.items()}
+    return kind, data
+
+
+def _entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _value(value) for name, value in entry.items()}
+
+
 def index_write_units(old: Item | None, new: Item | None, table: Table, index: Index) -> int:
     """What a write of the table costs in one GSI, from the item before and after it."""
     before, after = index_entry(old, table, index), index_entry(new, table, index)
@@ -144,9 +171,9 @@ def index_write_units(old: Item | None, new: Item | None, table: Table, index: I
         return 0
     if before is None or after is None:
         return write_units(item_size(before or after))
-    if any(before[k] != after[k] for k in _index_keys(index)):  # moves: delete + put
+    if any(_value(before[k]) != _value(after[k]) for k in _index_keys(index)):  # delete + put
         return write_units(item_size(before)) + write_units(item_size(after))
-    if before == after:
+    if _entry(before) == _entry(after):
         return 0
     return write_units(max(item_size(before), item_size(after)))
 
@@ -178,8 +205,17 @@ def _read_cost(operation: str, read: Mapping[str, Any]) -> float:
     )
 
 
+def _present(table: Table, absent: Collection[str]) -> list[Index]:
+    """The table's indexes but those the engine refused (`absent`: 'Table.Index')."""
+    return [i for i in table.indexes if f'{table.name}.{i.name}' not in absent]
+
+
 def _write_cost(
-    operation: str, write: Mapping[str, Any], error: str | None, tables: Mapping[str, Table]
+    operation: str,
+    write: Mapping[str, Any],
+    error: str | None,
+    tables: Mapping[str, Table],
+    absent: Collection[str],
 ) -> float:
     old, new, kind = write.get('old'), write.get('new'), write.get('kind')
     transactional = operation == 'TransactWriteItems'
@@ -192,12 +228,35 @@ def _write_cost(
     units = write_units(max(item_size(old), item_size(new)), transactional=transactional)
     table = tables.get(write.get('table', ''))
     if table is not None:
-        units += sum(index_write_units(old, new, table, index) for index in table.indexes)
+        units += sum(index_write_units(old, new, table, i) for i in _present(table, absent))
     return units
 
 
-def request_cost(record: Mapping[str, Any], tables: Mapping[str, Table]) -> Cost:
-    """The cost of one traced DynamoDB request."""
+def _left_out(
+    record: Mapping[str, Any], tables: Mapping[str, Table], absent: Collection[str]
+) -> set[str]:
+    """'Table.Index' of the absent indexes this request's writes would have cost units in."""
+    if not absent or record.get('error'):
+        return set()
+    out = set()
+    for write in record.get('writes', []):
+        table = tables.get(write.get('table', ''))
+        if table is None or write.get('kind') == 'check':
+            continue
+        for index in table.indexes:
+            name = f'{table.name}.{index.name}'
+            if name in absent and index_write_units(
+                write.get('old'), write.get('new'), table, index
+            ):
+                out.add(name)
+    return out
+
+
+def request_cost(
+    record: Mapping[str, Any], tables: Mapping[str, Table], absent: Collection[str] = ()
+) -> Cost:
+    """The cost of one traced DynamoDB request; `absent`: indexes ('Table.Index') the engine
+    did not create, which cost nothing."""
     operation = record.get('operation', '')
     error = record.get('error')
     cost = Cost()
@@ -206,7 +265,7 @@ def request_cost(record: Mapping[str, Any], tables: Mapping[str, Table]) -> Cost
         cost.items_read += len(read.get('items', []))
         cost.items_returned += int(read.get('returned', 0))
     for write in record.get('writes', []):
-        cost.wcu += _write_cost(operation, write, error, tables)
+        cost.wcu += _write_cost(operation, write, error, tables, absent)
     return cost
 
 
@@ -240,14 +299,22 @@ def _reads_whole_collection(read: Mapping[str, Any], tables: Mapping[str, Table]
     return not used.intersection(sort_keys)
 
 
-def pattern_cost(records: Iterable[Mapping[str, Any]], tables: Iterable[Table]) -> Cost:
-    """The summed cost of the requests one pattern's calls made, with flags a reviewer needs."""
+def pattern_cost(
+    records: Iterable[Mapping[str, Any]],
+    tables: Iterable[Table],
+    absent: Collection[str] = (),
+) -> Cost:
+    """The summed cost of the requests one pattern's calls made, with flags a reviewer needs.
+    `absent`: indexes ('Table.Index') the engine refused to create: not counted, and flagged
+    where a write would have cost units in them."""
     by_name = {t.name: t for t in tables}
     total = Cost()
     scans = filtered_read = filtered_returned = 0
     whole_collection = incomplete = False
+    left_out: set[str] = set()
     for record in records:
-        one = request_cost(record, by_name)
+        one = request_cost(record, by_name, absent)
+        left_out |= _left_out(record, by_name, absent)
         total.rcu += one.rcu
         total.wcu += one.wcu
         total.items_read += one.items_read
@@ -271,6 +338,11 @@ def pattern_cost(records: Iterable[Mapping[str, Any]], tables: Iterable[Table]) 
         total.flags.append('reads whole item collection')
     if incomplete:
         total.flags.append('cost incomplete: an out-of-band read failed')
+    if left_out:
+        total.flags.append(
+            f'WCU leave out {", ".join(sorted(left_out))}: the engine could not create '
+            + ('that index' if len(left_out) == 1 else 'those indexes')
+        )
     total.rcu = round(total.rcu, 2)
     total.wcu = round(total.wcu, 2)
     return total

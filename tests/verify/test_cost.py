@@ -284,6 +284,39 @@ def test_only_a_projected_attribute_changing_is_one_index_write():
     assert index_write_units(old, new, TABLE, BY_OWNER) == 0
 
 
+def test_numbers_and_sets_compare_by_value_as_dynamodb_stores_them():
+    # The item read back holds `15` where the write sent `15.0` (DynamoDB and dynalite
+    # normalize numbers, moto keeps the text): the same key, the same entry.
+    by_rank = Table(
+        name='R',
+        partition_key=KeyAttribute(name='pk'),
+        indexes=(
+            Index(
+                name='ByRank',
+                partition_key=(KeyAttribute(name='kind'),),
+                sort_key=(KeyAttribute(name='rank', type='N'),),
+                projection='ALL',
+            ),
+        ),
+    )
+    (rank,) = by_rank.indexes
+
+    def entry(number: str, tags: list[str]) -> dict:
+        return {
+            'pk': {'S': 'P'},
+            'kind': {'S': 'k'},
+            'rank': {'N': number},
+            'tags': {'SS': tags},
+            'meta': {'M': {'w': {'N': number}}},
+        }
+
+    assert (
+        index_write_units(entry('15', ['a', 'b']), entry('15.0', ['b', 'a']), by_rank, rank) == 0
+    )
+    assert index_write_units(entry('15', ['a']), entry('15.0', ['a', 'c']), by_rank, rank) == 1
+    assert index_write_units(entry('15', ['a']), entry('15.5', ['a']), by_rank, rank) == 2
+
+
 def test_the_index_entry_size_follows_the_projection():
     big = 'x' * (3 * KB)
     # KEYS_ONLY: the entry is the keys, small whatever the item holds
@@ -296,6 +329,26 @@ def test_a_write_pays_for_the_table_and_every_index_it_touches():
     new = item(status='open', owner='o')  # in ByStatus and ByOwner, not in ByTag
     write = {'table': 'T', 'kind': 'put', 'old': None, 'new': new}
     assert request_cost({'operation': 'PutItem', 'writes': [write]}, {'T': TABLE}).wcu == 1 + 2
+
+
+def test_an_index_the_engine_did_not_create_costs_nothing_and_is_flagged():
+    # dynalite refuses multi-attribute keys and gets the table without that index: the writes
+    # went to a table without it, so its units are left out, and the pattern says so.
+    put = {
+        'operation': 'PutItem',
+        'writes': [{'table': 'T', 'kind': 'put', 'old': None, 'new': item(status='s', owner='o')}],
+    }
+    assert request_cost(put, {'T': TABLE}, absent={'T.ByStatus'}).wcu == 1 + 1  # ByOwner only
+    cost = pattern_cost([put], [TABLE], absent={'T.ByStatus', 'T.ByTag'})
+    assert cost.wcu == 2
+    # ByTag is absent too, but this item is not in it: only ByStatus cost anything here.
+    assert cost.flags == ['WCU leave out T.ByStatus: the engine could not create that index']
+    assert pattern_cost([put], [TABLE]).wcu == 3 and pattern_cost([put], [TABLE]).flags == []
+    sparse = {
+        'operation': 'PutItem',
+        'writes': [{'table': 'T', 'kind': 'put', 'old': None, 'new': item(title='t')}],
+    }
+    assert pattern_cost([sparse], [TABLE], absent={'T.ByStatus'}).flags == []
 
 
 # --- flags ----------------------------------------------------------------------------------------

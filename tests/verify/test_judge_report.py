@@ -285,3 +285,35 @@ def test_a_transaction_read_that_finds_fewer_items_than_it_reads_is_not_ok():
     partial = verdict('dict of 1')
     assert (partial.status, partial.message) == ('empty', 'returned 1 of the 2 items it reads')
     assert verdict('dict of 2').status == 'ok'
+
+
+def test_an_index_the_engine_did_not_create_is_named_next_to_the_costs():
+    """No pattern reads the refused index (none is `unsupported`), yet the writes' costs leave
+    it out: the comment and the text report say which index, and why."""
+    from bot.verify._models import EngineGap
+
+    result = VerifyResult(
+        dal='d',
+        backend='b',
+        endpoint='e',
+        runner='python',
+        patterns=[PatternResult(id=1, owner='R', method='put', status='ok', rcu=0, wcu=2)],
+        engine_gaps=[
+            EngineGap(
+                feature='multi-attribute GSI keys',
+                message='this endpoint has no multi-attribute GSI keys (DynamoDB Local >= 3.3.0)',
+                indexes=['Telemetry.ZoneTime'],
+            )
+        ],
+    )
+    markdown = to_markdown(result)
+    assert (
+        '🚫 this endpoint has no multi-attribute GSI keys (DynamoDB Local &gt;= 3.3.0): '
+        '`Telemetry.ZoneTime`.' in markdown
+    )
+    assert (
+        'Write costs (WCU) leave out `Telemetry.ZoneTime`, an index this engine did not create.'
+        in markdown
+    )
+    assert 'cost: Write costs (WCU) leave out Telemetry.ZoneTime, an index' in to_text(result)
+    assert 'leave out' not in to_markdown(result.model_copy(update={'engine_gaps': []}))
