@@ -22,7 +22,7 @@ committed (the work tree matches HEAD; the action resets its commits when a DAL 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,10 @@ from bot.implement import FILE_ORDER, ImplementResult, implement_dal, index_keys
 from bot.verify import VerifyResult
 
 USAGE = 'usage_examples.py'
-# Verifies the DALs at these paths, results in order; an entry that is not a VerifyResult is
-# that DAL's failure, handed back to the caller as it is.
-BatchVerifier = Callable[[list[Path]], Sequence[Any]]
+# Verifies the DALs at these paths (an iterator: each may be verified as soon as it comes),
+# results in order; an entry that is not a VerifyResult is that DAL's failure, handed back to
+# the caller as it is.
+BatchVerifier = Callable[[Iterator[Path]], Sequence[Any]]
 
 
 @dataclass
@@ -106,10 +107,12 @@ def gate_many(
     try:
         pending = dals
         while pending:
-            for d in pending:
+
+            def trial(d: _Dal) -> None:
                 d.restore()
                 _implement(d, commit=False, fix_index_keys=fix_index_keys)
-            _verify([d for d in pending if d.failure is None], verify, take_out=True)
+
+            _verify(pending, verify, take_out=True, prepare=trial)
             pending = [d for d in pending if d.failure is None and d.again]
         if commit:
             for d in dals:
@@ -146,11 +149,29 @@ def _implement(d: _Dal, *, commit: bool, **kwargs) -> None:
         d.failure = e
 
 
-def _verify(dals: list[_Dal], verify: BatchVerifier, *, take_out: bool) -> None:
+def _verify(
+    dals: list[_Dal],
+    verify: BatchVerifier,
+    *,
+    take_out: bool,
+    prepare: Callable[[_Dal], None] | None = None,
+) -> None:
+    """Verify `dals` in one batch; `prepare` (implement) runs on each just before it is handed
+    to the verifier, so the first DALs run while the next ones are implemented."""
     if not dals:
         return
-    verified = [snapshot(list(d.original.files)) for d in dals]
-    for d, files, result in zip(dals, verified, verify([d.path for d in dals]), strict=True):
+    sent: list[tuple[_Dal, Snapshot]] = []
+
+    def paths() -> Iterator[Path]:
+        for d in dals:
+            if prepare is not None:
+                prepare(d)
+            if d.failure is None:
+                sent.append((d, snapshot(list(d.original.files))))
+                yield d.path
+
+    results = verify(paths())
+    for (d, files), result in zip(sent, results, strict=True):
         d.runs += 1
         if not isinstance(result, VerifyResult):
             d.failure = result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from bot.commands import implement as implement_command
@@ -17,7 +18,7 @@ from bot.commands import verify as verify_command
 from bot.discover import dal_dirs
 from bot.errors import BadInput
 from bot.gate import Gated, gate_many
-from bot.model import load_dal
+from bot.model import Dal, load_dal
 from bot.report import DalRow, summary_table
 from bot.verify import Failed, SharedBackend, endpoint_from_env, verify_many
 
@@ -38,17 +39,25 @@ def run(args: argparse.Namespace) -> int:
         runner=args.runner,
     ) as backend:
 
-        def verify(dirs: list[Path]) -> list:
-            loaded = []
-            for d in dirs:
-                try:
-                    loaded.append(load_dal(d))
-                except BadInput as e:
-                    loaded.append(Failed(d, e))
-            dals = [x for x in loaded if not isinstance(x, Failed)]
+        def verify(dirs: Iterable[Path]) -> list:
+            loaded: list = []  # in order: each Dal, or its Failed
+
+            def dals() -> Iterator[Dal]:  # loaded as the gate implements them
+                for d in dirs:
+                    try:
+                        loaded.append(load_dal(d))
+                    except BadInput as e:
+                        loaded.append(Failed(d, e))
+                        continue
+                    yield loaded[-1]
+
             done = iter(
                 verify_many(
-                    dals, backend=backend, jobs=args.jobs, timeout=args.timeout, runner=args.runner
+                    dals(),
+                    backend=backend,
+                    jobs=args.jobs,
+                    timeout=args.timeout,
+                    runner=args.runner,
                 )
             )
             return [x if isinstance(x, Failed) else next(done) for x in loaded]

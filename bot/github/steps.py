@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import git
@@ -87,29 +88,33 @@ def implement_all(ctx: Context, outcomes: list[DalOutcome], *, commit: bool) -> 
         )
 
 
-def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: list[Path]) -> list:
-    """The gate's verifier for several DALs: models loaded, then verified in parallel; a DAL
-    that cannot be is its exception (the gate hands it back as that DAL's failure)."""
+def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: Iterable[Path]) -> list:
+    """The gate's verifier for several DALs: each model loaded as the gate hands its DAL over,
+    verified in parallel with the others; a DAL that cannot be is its exception (the gate hands
+    it back as that DAL's failure)."""
     from bot.model import load_dal
     from bot.verify import Failed, job_dirs, verify_many
 
-    loaded: list = []
-    for path in paths:
-        try:
-            dal = load_dal(path)
-        except BadInput as e:
-            loaded.append(e)
-            continue
-        outcome = by_path[Path(path).resolve()]
-        outcome.locations = {
-            f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
-            for p in dal.patterns
-        }
-        loaded.append(dal)
-    dals = [d for d in loaded if not isinstance(d, Exception)]
+    loaded: list = []  # in order: each Dal, or its BadInput
+
+    def dals() -> Iterator:  # loaded as the gate implements them
+        for path in paths:
+            try:
+                dal = load_dal(path)
+            except BadInput as e:
+                loaded.append(e)
+                continue
+            outcome = by_path[Path(path).resolve()]
+            outcome.locations = {
+                f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
+                for p in dal.patterns
+            }
+            loaded.append(dal)
+            yield dal
+
     done = iter(
         verify_many(
-            dals,
+            dals(),
             backend=ctx.backend(),
             timeout=ctx.timeout,
             runner=ctx.runner,

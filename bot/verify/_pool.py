@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -91,7 +91,7 @@ def default_jobs(endpoint: str | None) -> int:
 
 
 def verify_many(
-    dals: Sequence[Dal],
+    dals: Iterable[Dal],
     *,
     backend: SharedBackend,
     jobs: int | None = None,
@@ -102,15 +102,15 @@ def verify_many(
     """Verify every DAL, `jobs` at a time; results in the order of `dals`. `protect`: folders
     closed to the DALs' code while it runs (as root; bot.verify._sandbox).
 
+    `dals` may be a generator: each DAL is verified as soon as it comes, while the caller
+    makes the next one (`bot.gate` implements them that way).
+
     A DAL that fails with bad input or an infrastructure error becomes a `Failed` entry; a
     backend that cannot start fails every DAL the same way. Ctrl-C (or SIGTERM turned into it)
     kills every running script and waits for the workers before it propagates.
     """
-    jobs = max(1, min(jobs or default_jobs(backend.endpoint), len(dals) or 1, len(REGIONS)))
-    try:
-        shared = backend.get()
-    except InfrastructureError as e:
-        return [Failed(Path(d.path), e) for d in dals]
+    bound = len(dals) if isinstance(dals, Sized) else len(REGIONS)
+    jobs = max(1, min(jobs or default_jobs(backend.endpoint), bound or 1, len(REGIONS)))
     regions: queue.SimpleQueue[str] = queue.SimpleQueue()
     for region in REGIONS[:jobs]:
         regions.put(region)
@@ -120,7 +120,7 @@ def verify_many(
         try:
             return verify_dal(
                 dal,
-                backend=shared,
+                backend=backend.get(),
                 region=region,
                 timeout=timeout,
                 runner=runner,
