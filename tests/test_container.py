@@ -221,8 +221,11 @@ def test_run_implements_and_verifies_the_example_offline(image, tmp_path):
     assert result.returncode == 0, output
     assert (dal / 'repositories.py').read_text() != before, 'no stub was implemented'
     if json_args:
-        statuses = pattern_statuses(json.loads((dal / 'result.json').read_text()))
+        data = json.loads((dal / 'result.json').read_text())
+        statuses = pattern_statuses(data)
         assert statuses, 'the JSON report lists no access pattern'
+        # forked from the warm uv interpreter, as the sandbox user (the image requires it)
+        assert data['forked'] is True, output
         not_ok = {k: v for k, v in statuses.items() if v != 'ok'}
         assert not not_ok, f'patterns not ok: {not_ok}\n{output}'
 

@@ -241,6 +241,7 @@ def to_dict(result: VerifyResult, *, include_output: bool = True) -> dict[str, A
         'crash': result.crash,
         'timed_out': result.timed_out,
         'returncode': result.returncode,
+        'forked': result.forked,
         'durations': result.durations.model_dump(mode='json'),
     }
     if include_output:

@@ -85,6 +85,7 @@ class VerifyResult(BaseModel):
     crash: str | None = None  # traceback of an uncaught exception, or the timeout text
     timed_out: bool = False
     returncode: int | None = None
+    forked: bool = False  # the run's process came from the warm interpreter (bot.verify._spawn)
     durations: Durations = Durations()
     stdout: str = ''
     stderr: str = ''

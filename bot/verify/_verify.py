@@ -152,6 +152,7 @@ def verify_dal(
         crash=crash,
         timed_out=run.timed_out,
         returncode=run.returncode,
+        forked=run.forked,
         durations=Durations(**{k: round(v, 4) for k, v in durations.model_dump().items()}),
         stdout=run.stdout,
         stderr=run.stderr,
