@@ -147,6 +147,7 @@ def test_json_schema_is_stable():
         'crash',
         'timed_out',
         'returncode',
+        'forked',
         'durations',
         'stdout',
         'stderr',
