@@ -195,8 +195,12 @@ class Forkserver:
         os.chmod(self.folder, 0o755)
         copy_child_files(self.folder)
         shutil.copyfile(FORKSERVER, self.folder / 'dalbot_forkserver.py')
-        cmd = command(runner, self.folder / 'dalbot_forkserver.py', (), python)
-        self.user = sandbox_user(executables_of(cmd), self.folder)
+        try:
+            cmd = command(runner, self.folder / 'dalbot_forkserver.py', (), python)
+            self.user = sandbox_user(executables_of(cmd), self.folder)
+        except BaseException:  # no uv, or a sandbox required that cannot be
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         env = child_env('http://127.0.0.1', Path(os.devnull))  # each run brings its own
         popen_args: dict = {}
         if self.user is not None:
