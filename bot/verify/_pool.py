@@ -1,10 +1,13 @@
-"""verify_many: several DALs verified at once on one shared backend, each in a region of its own.
+"""verify_many: several DALs verified at once, each worker on a backend of its own or in a region
+of its own.
 
-One backend (the embedded moto server, or the given endpoint) serves every DAL of a call; it is
-opened on a thread as soon as `SharedBackend` is made, so moto starts while implement runs.
-Each worker verifies one DAL at a time in a region no other worker uses: moto, and DynamoDB Local
-without `-sharedDb`, keep one set of tables per region, and `verify_dal` drops the DAL's tables
-before and after, so DALs with the same table names never see each other.
+The first backend (the embedded moto server, or the given endpoint) is opened on a thread as
+soon as `SharedBackend` is made, so moto starts while implement runs. On the embedded default
+each worker then gets a moto server of its own (started when it is first needed, reused for the
+next DALs); a given endpoint serves every worker. Either way each worker verifies one DAL at a
+time in a region no other worker uses: moto, and DynamoDB Local without `-sharedDb`, keep one
+set of tables per region, and `verify_dal` drops the DAL's tables before and after, so DALs with
+the same table names never see each other.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-from collections.abc import Iterable, Sequence, Sized
+import threading
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -44,10 +48,13 @@ class Failed:
 
 
 class SharedBackend:
-    """`open_backend(endpoint)` entered on a thread at once (a given endpoint is waited for up
-    to `endpoint_timeout` seconds there); `get()` waits for it. With a `runner`, a warm
-    interpreter of it starts at once too (`forkserver`: every run of the call is forked from
-    it, bot.verify._spawn)."""
+    """The backends of a call. `open_backend(endpoint)` is entered on a thread at once (a given
+    endpoint is waited for up to `endpoint_timeout` seconds there); `get()` waits for it. On the
+    embedded default, `lease()` hands each worker a moto server of its own, started when a
+    second worker first needs one and kept for the next DALs (one moto process serves one core:
+    two workers on one would wait for it); a given endpoint is the same one for every worker.
+    With a `runner`, a warm interpreter of it starts at once too (`forkserver`: every run of the
+    call is forked from it, bot.verify._spawn)."""
 
     def __init__(
         self,
@@ -58,18 +65,49 @@ class SharedBackend:
     ):
         self.endpoint = endpoint
         self._stack = ExitStack()
+        self._lock = threading.Lock()  # the stack and the idle servers
+        self._idle: list[Backend] = []
         self.forkserver: Forkserver | None = None
         if runner is not None:
             with contextlib.suppress(InfrastructureError):  # no uv: each run says so
                 self.forkserver = self._stack.enter_context(contextlib.closing(Forkserver(runner)))
         pool = ThreadPoolExecutor(1, thread_name_prefix='dalbot-backend')
-        self._future: Future[Backend] = pool.submit(
-            self._stack.enter_context, open_backend(endpoint, endpoint_timeout=endpoint_timeout)
-        )
+        self._future: Future[Backend] = pool.submit(self._open, endpoint_timeout, idle=True)
         pool.shutdown(wait=False)  # the thread finishes its one task; nothing waits for it here
+
+    def _open(
+        self, endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT, *, idle: bool = False
+    ) -> Backend:
+        """Open one more backend (started outside the lock: moto takes a moment), closed with
+        the others."""
+        opened = open_backend(self.endpoint, endpoint_timeout=endpoint_timeout)
+        backend = opened.__enter__()
+        with self._lock:
+            self._stack.push(opened.__exit__)
+            if idle:
+                self._idle.append(backend)
+        return backend
 
     def get(self) -> Backend:
         return self._future.result()
+
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[Backend]:
+        """A backend for one DAL's verification: an idle embedded server (a new one when none
+        is idle), or the given endpoint."""
+        first = self.get()
+        if self.endpoint is not None:
+            yield first
+            return
+        with self._lock:
+            backend = self._idle.pop() if self._idle else None
+        if backend is None:
+            backend = self._open()
+        try:
+            yield backend
+        finally:
+            with self._lock:
+                self._idle.append(backend)
 
     def close(self) -> None:
         if self._future.exception() is None:
@@ -118,15 +156,16 @@ def verify_many(
     def one(dal: Dal) -> VerifyResult | Failed:
         region = regions.get()
         try:
-            return verify_dal(
-                dal,
-                backend=backend.get(),
-                region=region,
-                timeout=timeout,
-                runner=runner,
-                protect=protect,
-                forkserver=backend.forkserver,
-            )
+            with backend.lease() as leased:
+                return verify_dal(
+                    dal,
+                    backend=leased,
+                    region=region,
+                    timeout=timeout,
+                    runner=runner,
+                    protect=protect,
+                    forkserver=backend.forkserver,
+                )
         except (BadInput, InfrastructureError) as e:
             return Failed(Path(dal.path), e)
         finally:

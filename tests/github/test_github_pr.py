@@ -48,9 +48,10 @@ def test_same_repo_pr_two_dals(tmp_path, gh, two_dal_pr):
     report = run.report()
     implemented = sum(len(d['implement']['implemented']) for d in report['dals'])
     assert int(outputs['implemented']) == implemented > 0
-    # Both DALs were verified on the run's one backend (started once, shared in parallel).
     backends = {d['verify']['backend'] for d in report['dals']}
-    assert len(backends) == 1 and backends.pop().startswith('embedded moto'), report['dals']
+    # verified at once, each worker on an embedded moto server of its own (one per CPU at most)
+    assert all(b.startswith('embedded moto') for b in backends), report['dals']
+    assert len(backends) <= (os.cpu_count() or 1)
     assert report['head_sha'] == repos.remote_sha()
     assert run.summary.startswith(MARKER)
     ok, failed = int(outputs['patterns-ok']), int(outputs['patterns-failed'])

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.discover import dal_dirs
 
 FIXTURES = Path(__file__).resolve().parents[1] / 'fixtures' / 'dals'
@@ -90,3 +92,23 @@ def test_implement_json_holds_every_dal(tmp_path):
     data = json.loads(out.read_text())
     assert data['schema'] == 'dal-bot/implement/many'
     assert [len(d['implemented']) for d in data['dals']] == [10, 17]
+
+
+def test_each_worker_gets_a_moto_server_of_its_own_and_keeps_it(tmp_path):
+    """On the embedded default two DALs verified at once talk to two servers (one moto process
+    serves one core); the next DAL reuses an idle one instead of starting a third."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from bot.verify import SharedBackend
+    from bot.verify._backend import admin_client
+
+    with SharedBackend() as shared:
+        with shared.lease() as first, shared.lease() as second:
+            assert first.url != second.url
+            for backend in (first, second):
+                assert admin_client(backend.url).list_tables()['TableNames'] == []
+        with shared.lease() as third:
+            assert third.url in (first.url, second.url)
+    for backend in (first, second):  # stopped with the call
+        with pytest.raises(EndpointConnectionError):
+            admin_client(backend.url, connect_timeout=1).list_tables()
