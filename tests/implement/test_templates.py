@@ -159,18 +159,3 @@ def test_a_template_built_at_run_time_is_refused_as_it_cannot_be_checked(tmp_pat
     assert done.returncode == 1
     assert f"{tmp_path / 'op.py'}:3: template 'done' is not in the source" in done.stderr
     assert '1 templates checked, 1 broken' in done.stdout
-
-
-def test_implement_imports_no_libcst():
-    """libcst is the check's (above), not the command's: it would be a third of its start-up."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            '-c',
-            'import sys, bot.commands.implement; print("libcst" in sys.modules)',
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == 'False'
