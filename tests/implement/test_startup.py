@@ -3,9 +3,14 @@ start-up is most of its time on one DAL (bench/many_bench.py)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
+
+import pytest
+
+from bot.cli import main
 
 from .conftest import copy_fixture
 
@@ -52,3 +57,12 @@ def test_several_dals_import_the_report_for_their_summary_table(tmp_path):
     unneeded = _unneeded(modules)
     assert 'bot.report' in unneeded  # the table across DALs (it pulls verify's models)
     assert {m for m in unneeded if not m.startswith(('bot.report', 'bot.verify'))} == set()
+
+
+def test_the_garbage_collector_runs_again_once_the_command_is_loaded(capsys):
+    """It is paused while the command imports (bot/cli.py); a command that runs long (verify,
+    the action) must not run without it, not even after argparse exits."""
+    with pytest.raises(SystemExit):
+        main(['implement', '--help'])
+    assert 'PATH' in capsys.readouterr().out
+    assert gc.isenabled()
