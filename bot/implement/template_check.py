@@ -131,11 +131,12 @@ def check(template: Template) -> Problem | None:
     try:
         libcst.parse_module(checkable(template.text))
     except libcst.ParserSyntaxError as e:
-        skipped = len(template.text) - len(template.text.lstrip('\n'))  # lines dedent drops
+        text = template.text.strip('\n')
+        skipped = template.text.index(text[:1])  # the blank lines before it, which dedent drops
         return Problem(  # the line the template starts on; libcst's position counts from it
             template.file,
             template.line + skipped,
-            f'template is not valid Python: {e.message}\n{template.text.strip(chr(10))}',
+            f'template is not valid Python: {e.message}\n{text}',
         )
     return None
 
@@ -144,11 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     found, broken = templates(Path(argv[0]) if argv else HERE)
     broken += [p for t in found if (p := check(t)) is not None]
-    broken = list({(p.file, p.line): p for p in reversed(broken)}.values())[::-1]  # per place
-    for problem in broken:
+    first: dict[tuple[Path, int], Problem] = {}
+    for problem in broken:  # an f-string's variants break together: one line each place
+        first.setdefault((problem.file, problem.line), problem)
+    for problem in first.values():
         print(problem, file=sys.stderr)
-    print(f'{len(found)} templates checked, {len(broken)} broken')
-    return 1 if broken else 0
+    print(f'{len(found)} templates checked, {len(first)} broken')
+    return 1 if first else 0
 
 
 if __name__ == '__main__':
