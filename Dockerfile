@@ -56,8 +56,8 @@ COPY bot /tmp/dal-bot-src/bot
 # Byte code only for what the bot imports, not for every module of every dependency (that
 # would be ~50 MB more): every module of the bot, and what its commands and the libraries below
 # import (written by those imports). A container starts fresh on every run, so a module without
-# byte code is compiled on every run (it doubled `dal-bot implement`'s start-up: pydantic's
-# model building is imported only when the first model class is made).
+# byte code is compiled on every run (`dal-bot implement` of one DAL took 0.39 s of CPU instead
+# of 0.26 s: the bot's modules, and pydantic's model building, imported when a model is made).
 # template_check: every operation template parses (libcst), checked here and in the tests, not
 # at run time. pip and setuptools are not needed at run time.
 RUN python3 -m venv "$VIRTUAL_ENV" \

@@ -248,8 +248,8 @@ print(json.dumps([code, missing]))
 @pytest.mark.docker
 def test_implement_in_the_container_compiles_no_module(image, tmp_path):
     """A container starts fresh on every run: a module the image holds no byte code for is
-    compiled on every run (it doubled implement's start-up). The build writes it for every
-    module the command loads."""
+    compiled on every run (implement of one DAL: 0.39 s of CPU instead of 0.26 s). The build
+    writes it for every module the command loads."""
     dal = tmp_path / 'generated_dal'
     shutil.copytree(example_dal(), dal, ignore=shutil.ignore_patterns('__pycache__'))
     result = docker(
