@@ -37,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     chosen = next((a for a in argv if not a.startswith('-')), None)
     # Importing the command makes a heap that lives as long as the process (modules, classes,
     # pydantic's validators) and almost no garbage: the cyclic collector would scan it again
-    # and again while it grows (a sixth of `dal-bot implement`'s CPU time on one DAL). It is
-    # paused while the command loads, which then moves to the permanent generation, so later
-    # collections skip it.
+    # and again while it grows, and again in every later full collection (a fifth of
+    # `dal-bot implement`'s CPU time on one DAL). It is paused while the command loads, which
+    # then moves to the permanent generation, so later collections skip it.
     gc.disable()
     try:
         # No command (or an unknown one): argparse prints the list or the error, nothing imported.
