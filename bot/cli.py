@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -34,8 +35,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = next((a for a in argv if not a.startswith('-')), None)
-    # No command (or an unknown one): argparse prints the list or the error, nothing imported.
-    args = build_parser(chosen if chosen in COMMANDS else '').parse_args(argv)
+    # Importing the command makes a heap that lives as long as the process (modules, classes,
+    # pydantic's validators) and almost no garbage: the cyclic collector would scan it again
+    # and again while it grows, and again in every later full collection (a fifth of
+    # `dal-bot implement`'s CPU time on one DAL). It is paused while the command loads, which
+    # then moves to the permanent generation, so later collections skip it.
+    gc.disable()
+    try:
+        # No command (or an unknown one): argparse prints the list or the error, nothing imported.
+        args = build_parser(chosen if chosen in COMMANDS else '').parse_args(argv)
+    finally:
+        gc.freeze()
+        gc.enable()
     try:
         return args.handler(args)
     except BadInput as e:

@@ -230,6 +230,39 @@ def test_run_implements_and_verifies_the_example_offline(image, tmp_path):
         assert not not_ok, f'patterns not ok: {not_ok}\n{output}'
 
 
+# Run in the container with PYTHONDONTWRITEBYTECODE=1 (so the run itself writes none): the
+# modules `dal-bot implement` loaded whose byte code the image lacks.
+WITHOUT_BYTE_CODE = """
+import json, os, sys
+from bot.cli import main
+code = main(sys.argv[1:])
+missing = sorted(
+    name for name, module in list(sys.modules.items())
+    if (spec := getattr(module, '__spec__', None)) is not None
+    and (spec.origin or '').endswith('.py') and spec.cached and not os.path.exists(spec.cached)
+)
+print(json.dumps([code, missing]))
+"""
+
+
+@pytest.mark.docker
+def test_implement_in_the_container_compiles_no_module(image, tmp_path):
+    """A container starts fresh on every run: a module the image holds no byte code for is
+    compiled on every run (implement of one DAL: 0.39 s of CPU instead of 0.26 s). The build
+    writes it for every module the command loads."""
+    dal = tmp_path / 'generated_dal'
+    shutil.copytree(example_dal(), dal, ignore=shutil.ignore_patterns('__pycache__'))
+    result = docker(
+        'run', '--rm', '--network', 'none', '-e', 'PYTHONDONTWRITEBYTECODE=1',
+        '-v', f'{dal}:/work/dal', '--entrypoint', 'python',
+        image, '-c', WITHOUT_BYTE_CODE, 'implement', '/work/dal',
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    code, missing = json.loads(result.stdout.splitlines()[-1])
+    assert code == 0
+    assert missing == []
+
+
 @pytest.mark.docker
 def test_pull_request_flow_in_the_container(image, tmp_path):
     """The action as GitHub runs it: `docker run` of the image with the workspace mounted at

@@ -7,11 +7,14 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.discover import dal_dirs
 from bot.errors import BadInput
 from bot.implement import ImplementResult, implement_dal
-from bot.report import DalRow, summary_table
+
+if TYPE_CHECKING:  # the summary across DALs (bot.report) is imported only for several DALs
+    from bot.report import DalRow
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +113,8 @@ def implement_all(args: argparse.Namespace) -> list[ImplementResult | DalRow]:
         except BadInput as e:
             if len(dals) == 1:
                 raise
+            from bot.report import DalRow  # several DALs: a row for the failed one
+
             print(f'dal-bot: error: {e}', file=sys.stderr)
             out.append(DalRow(str(dal), error=f'error: {e}', exit_code=2))
             continue
@@ -119,7 +124,9 @@ def implement_all(args: argparse.Namespace) -> list[ImplementResult | DalRow]:
 
 
 def row(result: ImplementResult | DalRow) -> DalRow:
-    if isinstance(result, DalRow):
+    from bot.report import DalRow
+
+    if not isinstance(result, ImplementResult):
         return result
     return DalRow(
         str(result.dal),
@@ -134,7 +141,9 @@ def to_json(results: list[ImplementResult | DalRow]) -> str:
     """One DAL: its summary object, as before; several: {"dals": [...]}, a failed one as
     {"dal", "error"}."""
     items = [
-        {'dal': r.dal, 'error': r.error} if isinstance(r, DalRow) else r.model_dump(mode='json')
+        r.model_dump(mode='json')
+        if isinstance(r, ImplementResult)
+        else {'dal': r.dal, 'error': r.error}
         for r in results
     ]
     data = items[0] if len(items) == 1 else {'schema': 'dal-bot/implement/many', 'dals': items}
@@ -143,9 +152,10 @@ def to_json(results: list[ImplementResult | DalRow]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     results = implement_all(args)
-    rows = [row(r) for r in results]
-    if len(rows) > 1:
-        print(summary_table(rows), end='')
+    if len(results) > 1:
+        from bot.report import summary_table  # only several DALs get the table
+
+        print(summary_table([row(r) for r in results]), end='')
     if args.json:
         args.json.write_text(to_json(results))
-    return max(r.exit_code for r in rows)
+    return max(r.exit_code for r in results)

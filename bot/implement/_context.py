@@ -13,8 +13,6 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-import libcst
-
 from bot import pysource
 from bot.model import (
     PAGINATION,
@@ -50,21 +48,26 @@ class Rendered:
         return ''.join(self.body)
 
 
+def checkable(template: str) -> str:
+    """The template as `statements` reads it (dedented, one trailing newline), its
+    placeholders as names: the Python source bot.implement.template_check parses."""
+    return _PLACEHOLDER.sub(r'__tpl_\1__', _text(template))
+
+
+def _text(template: str) -> str:
+    return textwrap.dedent(template).strip('\n') + '\n'
+
+
 @functools.cache
 def _template(template: str) -> list[str | tuple[str | None, str]]:
     """A template split once into text and `{name}` placeholders: (indent, name) for one
     alone on its line (statements may go there), else (None, name).
 
-    libcst parses each template once, with its placeholders as names: a template broken by
-    an edit fails here, on first use, with libcst's position, instead of as a body that does
-    not compile in a user's DAL."""
-    text = textwrap.dedent(template).strip('\n') + '\n'
-    try:
-        libcst.parse_module(_PLACEHOLDER.sub(r'__tpl_\1__', text))
-    except libcst.ParserSyntaxError as e:
-        raise ValueError(f'template is not valid Python: {e}\n{text}') from e
+    Not parsed here: every template is checked where one can change (the tests and the
+    image build: bot.implement.template_check); a body from a broken one would still fail
+    to parse before any file gets it."""
     parts: list[str | tuple[str | None, str]] = []
-    for line in text.splitlines(keepends=True):
+    for line in _text(template).splitlines(keepends=True):
         if alone := _ALONE.fullmatch(line):
             parts += [(alone[1], alone[2]), '\n']
             continue

@@ -4,11 +4,18 @@ must keep exactly as the slow ones had it."""
 from __future__ import annotations
 
 import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import bot.implement
 from bot.implement._context import statements
 from bot.implement._format import format_methods
+from bot.implement.template_check import templates
 from bot.pysource import walk, walk_statements
 
 from .conftest import FIXTURES
@@ -71,10 +78,84 @@ def test_walk_statements_is_ast_walk_without_the_expressions():
     assert all(a is b for a, b in zip(walk_statements(tree), expected, strict=True))
 
 
-def test_a_template_that_is_not_valid_python_is_refused_on_first_use():
-    from bot.implement._context import statements
+IMPLEMENT = Path(bot.implement.__file__).parent
 
-    with pytest.raises(ValueError, match='template is not valid Python'):
-        statements('x = = {v}', v='1')
-    with pytest.raises(ValueError, match='template is not valid Python'):
-        statements('if {v}:\nreturn', v='flag')
+
+def check_templates(folder: Path | None = None) -> subprocess.CompletedProcess:
+    """The check as the image build runs it."""
+    return subprocess.run(
+        [sys.executable, '-m', 'bot.implement.template_check', *([str(folder)] if folder else [])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_every_template_of_the_operations_is_valid_python():
+    done = check_templates()
+    assert done.returncode == 0, done.stderr
+    found, unreadable = templates()
+    assert not unreadable
+    texts = {t.text.strip() for t in found}
+    assert len(found) > 70
+    # An f-string with a part chosen in the source: both choices; a name bound twice: both.
+    assert {t for t in texts if t.startswith('while True:')} == {
+        'while True:\n    {call}\n    page, last_key = {parse}\n    items.extend(page)\n'
+        f'    if {cond}last_key is None:\n        break\n'
+        "    {params}['ExclusiveStartKey'] = last_key"
+        for cond in ('', 'items or ')
+    }
+    assert {t for t in texts if t.endswith('[__tpl_value__] = {v}')} >= {
+        '__tpl_value__[__tpl_value__] = {v}',
+        'if __tpl_value__:\n    __tpl_value__[__tpl_value__] = {v}',
+    }
+    assert f'{len(found)} templates checked, 0 broken' in done.stdout
+
+
+def _break(path: Path, line: str, broken: str) -> int:
+    """Replace the one source line `line` (stripped) with `broken`; its line number."""
+    lines = path.read_text().splitlines(keepends=True)
+    (index,) = [i for i, text in enumerate(lines) if text.strip() == line]
+    lines[index] = lines[index].replace(line, broken)
+    path.write_text(''.join(lines))
+    return index + 1
+
+
+def test_a_broken_template_fails_the_check_naming_its_file_and_line(tmp_path):
+    copy = tmp_path / 'implement'
+    shutil.copytree(IMPLEMENT, copy, ignore=shutil.ignore_patterns('__pycache__'))
+    assert check_templates(copy).returncode == 0
+    # A plain string, an f-string with a chosen part, and a name bound to an f-string.
+    update = _break(
+        copy / 'operations' / 'update_item.py', 'if {p} not in {fields}:', 'if {p} not in {fields}'
+    )
+    query = _break(copy / 'operations' / 'query.py', 'while True:', 'while True')
+    items = _break(
+        copy / 'operations' / '_items.py',
+        "assign = f'if {cond}:\\n    {assign}'",
+        "assign = f'if {cond}\\n    {assign}'",
+    )
+    done = check_templates(copy)
+    assert done.returncode == 1
+    assert 'templates checked, 3 broken' in done.stdout
+    places = re.findall(r'^(\S+\.py):(\d+): template is not valid Python', done.stderr, re.M)
+    assert sorted(places) == sorted(
+        [
+            (str(copy / 'operations' / 'update_item.py'), str(update)),
+            (str(copy / 'operations' / 'query.py'), str(query)),
+            (str(copy / 'operations' / '_items.py'), str(items)),
+        ]
+    )
+    assert 'expected one of' in done.stderr  # libcst's own message, with its position
+
+
+def test_a_template_built_at_run_time_is_refused_as_it_cannot_be_checked(tmp_path):
+    (tmp_path / 'op.py').write_text(
+        'def render(parts):\n'
+        "    done = ' '.join(parts)\n"
+        "    return statements('x = {v}', v='1') + statements(done)\n"
+    )
+    done = check_templates(tmp_path)
+    assert done.returncode == 1
+    assert f"{tmp_path / 'op.py'}:3: template 'done' is not in the source" in done.stderr
+    assert '1 templates checked, 1 broken' in done.stdout
