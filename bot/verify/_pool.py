@@ -50,9 +50,10 @@ class Failed:
 class SharedBackend:
     """The backends of a call. `open_backend(endpoint)` is entered on a thread at once (a given
     endpoint is waited for up to `endpoint_timeout` seconds there); `get()` waits for it. On the
-    embedded default, `lease()` hands each worker a moto server of its own, started when a
-    second worker first needs one and kept for the next DALs (one moto process serves one core:
-    two workers on one would wait for it); a given endpoint is the same one for every worker.
+    embedded default, `lease()` gives each worker a moto server of its own once there are
+    enough (one moto process serves one core: two busy workers on one would wait for it); a
+    worker that finds none idle shares the first while one more starts, so no DAL waits for a
+    server to start. A given endpoint is the same one for every worker.
     With a `runner`, a warm interpreter of it starts at once too (`forkserver`: every run of the
     call is forked from it, bot.verify._spawn)."""
 
@@ -67,6 +68,8 @@ class SharedBackend:
         self._stack = ExitStack()
         self._lock = threading.Lock()  # the stack and the idle servers
         self._idle: list[Backend] = []
+        self._starting = False  # one more embedded server is starting
+        self._closed = False
         self.forkserver: Forkserver | None = None
         if runner is not None:
             with contextlib.suppress(InfrastructureError):  # no uv: each run says so
@@ -83,9 +86,12 @@ class SharedBackend:
         opened = open_backend(self.endpoint, endpoint_timeout=endpoint_timeout)
         backend = opened.__enter__()
         with self._lock:
-            self._stack.push(opened.__exit__)
-            if idle:
-                self._idle.append(backend)
+            if not self._closed:
+                self._stack.push(opened.__exit__)
+                if idle:
+                    self._idle.append(backend)
+                return backend
+        opened.__exit__(None, None, None)  # started after the call ended: not needed
         return backend
 
     def get(self) -> Backend:
@@ -93,23 +99,37 @@ class SharedBackend:
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[Backend]:
-        """A backend for one DAL's verification: an idle embedded server (a new one when none
-        is idle), or the given endpoint."""
+        """A backend for one DAL's verification: an idle embedded server of its own, or, when
+        every server is busy, the first one shared (its region keeps the DAL apart) while one
+        more server starts on a thread for the next DAL; a given endpoint is always shared."""
         first = self.get()
         if self.endpoint is not None:
             yield first
             return
         with self._lock:
-            backend = self._idle.pop() if self._idle else None
-        if backend is None:
-            backend = self._open()
+            own = self._idle.pop() if self._idle else None
+            if own is None and not self._starting:
+                self._starting = True
+                threading.Thread(target=self._one_more, name='dalbot-backend', daemon=True).start()
         try:
-            yield backend
+            yield own or first
+        finally:
+            if own is not None:
+                with self._lock:
+                    self._idle.append(own)
+
+    def _one_more(self) -> None:
+        try:
+            self._open(idle=True)
+        except InfrastructureError:
+            pass  # the first server goes on serving every worker
         finally:
             with self._lock:
-                self._idle.append(backend)
+                self._starting = False
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
         if self._future.exception() is None:
             self._stack.close()
         elif self.forkserver is not None:

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -94,9 +95,10 @@ def test_implement_json_holds_every_dal(tmp_path):
     assert [len(d['implemented']) for d in data['dals']] == [10, 17]
 
 
-def test_each_worker_gets_a_moto_server_of_its_own_and_keeps_it(tmp_path):
-    """On the embedded default two DALs verified at once talk to two servers (one moto process
-    serves one core); the next DAL reuses an idle one instead of starting a third."""
+def test_each_worker_gets_a_moto_server_of_its_own_without_waiting_for_one(tmp_path):
+    """On the embedded default a second DAL verified at once shares the first server (its
+    region keeps it apart) while one more starts; from then on each worker has its own (one moto
+    process serves one core), reused for the next DALs; all of them stop with the call."""
     from botocore.exceptions import EndpointConnectionError
 
     from bot.verify import SharedBackend
@@ -104,11 +106,14 @@ def test_each_worker_gets_a_moto_server_of_its_own_and_keeps_it(tmp_path):
 
     with SharedBackend() as shared:
         with shared.lease() as first, shared.lease() as second:
-            assert first.url != second.url
-            for backend in (first, second):
+            assert second.url == first.url  # nothing idle yet: shared, no wait
+        deadline = time.monotonic() + 60
+        while len(shared._idle) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with shared.lease() as one, shared.lease() as other:
+            assert one.url != other.url and first.url in (one.url, other.url)
+            for backend in (one, other):
                 assert admin_client(backend.url).list_tables()['TableNames'] == []
-        with shared.lease() as third:
-            assert third.url in (first.url, second.url)
-    for backend in (first, second):  # stopped with the call
+    for backend in (one, other):  # stopped with the call
         with pytest.raises(EndpointConnectionError):
             admin_client(backend.url, connect_timeout=1).list_tables()
