@@ -23,9 +23,14 @@ def read_source(path: Path) -> tuple[str, str]:
     """A file's text with `\n` line ends, and the line end to write it back with: `\r\n`
     for a file that uses it throughout (a Windows checkout), else `\n`."""
     raw = path.read_bytes().decode('utf-8')
+    return pysource.normalized(raw), newline_of(raw)
+
+
+def newline_of(raw: str) -> str:
+    """The line end to write a file back with, given its text as read: `\r\n` for a file
+    that uses it throughout, else `\n`."""
     crlf = raw.count('\r\n')
-    text = raw.replace('\r\n', '\n').replace('\r', '\n')
-    return text, '\r\n' if crlf and crlf == raw.count('\n') else '\n'
+    return '\r\n' if crlf and crlf == raw.count('\n') else '\n'
 
 
 def write_atomic(path: Path, text: str, newline: str = '\n') -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot import pysource
 from bot.commit import chunks, commit_files, open_repo
-from bot.files import compile_check, read_source, write_atomic
+from bot.files import compile_check, write_atomic
 from bot.implement import index_keys
 from bot.implement._context import Rendered, Stub, Unmappable
 from bot.implement._format import BODY_INDENT, format_bodies
@@ -33,7 +33,7 @@ from bot.implement._names import undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
 from bot.implement.usage import plan_usage
-from bot.model import Dal, Method, load_dal
+from bot.model import Dal, Method, ParsedModule, read_dal
 
 if TYPE_CHECKING:
     import git  # only for annotations: without --commit gitpython is never imported
@@ -116,15 +116,20 @@ def commit_message(dal_dir: Path, repo_root: Path | None, chunk: list[Planned]) 
 
 
 def _apply_chunk(
-    dal_dir: Path, texts: dict[str, str], bodies: dict[Key, str], chunk: list[Planned]
+    dal_dir: Path,
+    texts: dict[str, str],
+    bodies: dict[Key, str],
+    chunk: list[Planned],
+    trees: Mapping[str, ast.Module] | None = None,
 ) -> dict[str, str]:
-    """New text of every file the chunk touches: bodies placed, imports added, compiled."""
+    """New text of every file the chunk touches: bodies placed, imports added, compiled
+    (`trees`: the ast of some of `texts`, as the model parsed them)."""
     out = {}
     for file in FILE_ORDER:
         mine = [p for p in chunk if p.method.file == file]
         if not mine:
             continue
-        tree = pysource.parse(texts[file])
+        tree = (trees or {}).get(file) or pysource.parse(texts[file])
         code = splice_bodies(
             texts[file],
             {
@@ -155,16 +160,17 @@ def _not_pushed(
     bodies: dict[Key, str],
     p: Planned,
     reason: str,
+    trees: Mapping[str, ast.Module],
 ) -> NotPushed:
     """A stub taken out, with the attempted body as a unified diff against the file as
     written (`git apply` takes it from the repository root, `where` being the DAL's path)."""
     text = texts[p.method.file]
-    new = _apply_chunk(dal_dir, texts, bodies, [p])[p.method.file]
+    new = _apply_chunk(dal_dir, texts, bodies, [p], trees)[p.method.file]
     path = f'{where}/{p.method.file}' if where else p.method.file
     diff = difflib.unified_diff(
         text.splitlines(keepends=True), new.splitlines(keepends=True), f'a/{path}', f'b/{path}'
     )
-    tree = pysource.parse(text)
+    tree = trees.get(p.method.file) or pysource.parse(text)
     line = next(
         fn.lineno
         for cls in tree.body
@@ -205,24 +211,22 @@ def index_keys_message(dal_dir: Path, repo_root: Path | None, result: ImplementR
 
 def _repair_index_keys(
     dal: Dal,
+    entities: ParsedModule,
     repo: git.Repo | None,
     root: Path | None,
     author: tuple[str, str] | None,
     result: ImplementResult,
 ) -> bool:
     """The index-key repair, written (and committed on its own); whether entities.py changed."""
-    path = dal.path / index_keys.FILE
-    if not path.is_file():
-        return False
-    text, newline = read_source(path)
-    repaired = index_keys.repair_index_keys(dal, text)
+    path = entities.path
+    repaired = index_keys.repair_index_keys(dal, entities)
     if repaired is None:
         return False
     new, result.index_keys, result.index_keys_left = repaired
     if not result.index_keys:
         return False
     compile_check(path, new)
-    write_atomic(path, new, newline=newline)
+    write_atomic(path, new, newline=entities.newline)
     result.files_written.append(index_keys.FILE)
     if repo is not None:
         info = commit_files(repo, [path], index_keys_message(dal.path, root, result), author)
@@ -245,23 +249,22 @@ def implement_dal(
     they stay byte-identical and are listed in `not_pushed` with the attempted body."""
     started = time.perf_counter()
     exclude = exclude or {}
-    dal = load_dal(path)
+    # The files as the model read them: their texts and trees are what gets edited.
+    dal, files = read_dal(path)
     repo = open_repo(dal.path) if commit else None
     root = Path(repo.working_tree_dir).resolve() if repo else None
     result = ImplementResult(dal=dal.path)
-    if fix_index_keys and _repair_index_keys(dal, repo, root, author, result):
-        dal = load_dal(path)  # the entities now write those keys: templates need not
+    entities = files[index_keys.FILE]
+    if fix_index_keys and _repair_index_keys(dal, entities, repo, root, author, result):
+        # The entities now write those keys: templates need not. Only entities.py changed.
+        dal, files = read_dal(path, {f: m for f, m in files.items() if m is not entities})
     planned, result.left = plan(dal)
-    files = {
-        f: read_source(dal.path / f)
-        for f in FILE_ORDER
-        if any(p.method.file == f for p in planned)
-    }
-    texts = {f: text for f, (text, _) in files.items()}
+    written = [f for f in FILE_ORDER if any(p.method.file == f for p in planned)]
+    texts = {f: files[f].text for f in written}
+    trees = {f: files[f].tree for f in written}  # of `texts` until a chunk rewrites them
     # The model from before implementing: stub comments still say range and index.
-    usage_path = dal.path / 'usage_examples.py'
-    usage_text, usage_newline = read_source(usage_path) if usage_path.is_file() else ('', '\n')
-    usage = plan_usage(dal, usage_text) if usage_text else None
+    usage_file = files.get('usage_examples.py')
+    usage = plan_usage(dal, usage_file) if usage_file is not None and usage_file.text else None
     # Every new body and repaired usage section formatted in one ruff run (chunks then only
     # place them).
     bodies, usage_sections = format_bodies(
@@ -270,10 +273,11 @@ def implement_dal(
     kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(kept, chunk_size) if repo is not None else [kept]:
-        new = _apply_chunk(dal.path, texts, bodies, chunk)
+        new = _apply_chunk(dal.path, texts, bodies, chunk, trees)
         for file, code in new.items():
-            write_atomic(dal.path / file, code, newline=files[file][1])
+            write_atomic(dal.path / file, code, newline=files[file].newline)
             texts[file] = code
+            trees.pop(file, None)
             if file not in result.files_written:
                 result.files_written.append(file)
         result.implemented += [
@@ -298,7 +302,7 @@ def implement_dal(
     where = dal.path.relative_to(root).as_posix() if root else '.'
     where = '' if where == '.' else where
     result.not_pushed = [
-        _not_pushed(dal.path, where, texts, bodies, p, exclude[p.key])
+        _not_pushed(dal.path, where, texts, bodies, p, exclude[p.key], trees)
         for p in planned
         if p.key in exclude
     ]
@@ -306,8 +310,8 @@ def implement_dal(
     repaired = usage.result(usage_sections) if usage else None
     if repaired is not None:
         text, repairs = repaired
-        compile_check(usage_path, text)
-        write_atomic(usage_path, text, newline=usage_newline)
+        compile_check(usage_file.path, text)
+        write_atomic(usage_file.path, text, newline=usage_file.newline)
         result.usage_repairs = repairs
         result.files_written.append('usage_examples.py')
         if repo is not None:
@@ -315,7 +319,7 @@ def implement_dal(
                 'dal-bot: repair usage_examples.py so every access pattern is called\n\n'
                 + '\n'.join(f'- {r}' for r in repairs)
             )
-            info = commit_files(repo, [dal.path / 'usage_examples.py'], message, author)
+            info = commit_files(repo, [usage_file.path], message, author)
             if info:
                 result.commits.append(info)
     result.seconds = time.perf_counter() - started

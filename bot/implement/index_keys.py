@@ -70,11 +70,11 @@ def _member(dal: Dal, entity: Entity, key: BuiltKey) -> str:
     return ''.join(f'    {line}\n' for line in lines)
 
 
-def repair_index_keys(dal: Dal, text: str) -> tuple[str, list[IndexKeyAdded], list[str]] | None:
-    """entities.py (given with `\\n` line ends) with a computed field for every built GSI key
-    attribute no write carries, what was added, and what could not be (with the reason).
-    None when nothing is missing."""
-    file = Source(text)
+def repair_index_keys(dal: Dal, file: Source) -> tuple[str, list[IndexKeyAdded], list[str]] | None:
+    """entities.py (its text with `\\n` line ends, and ast) with a computed field for every
+    built GSI key attribute no write carries, what was added, and what could not be (with the
+    reason). None when nothing is missing."""
+    text = file.text
     classes = {c.name: c for c in file.tree.body if isinstance(c, ast.ClassDef)}
     base = dal.path / 'base_repository.py'
     forbid = _FORBID.search(text) or (base.is_file() and _FORBID.search(base.read_text()))

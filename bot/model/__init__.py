@@ -1,7 +1,8 @@
 """model: one typed description of a DAL, built from its code, mapping and schema."""
 
-from bot.model._build import load_dal
+from bot.model._build import load_dal, read_dal
 from bot.model._filter_text import condition_names, filter_params, parse_filter_text
+from bot.model._source import ParsedModule
 from bot.model._types import (
     NUMERIC_FIELD_TYPES,
     OPERATIONS,
@@ -46,6 +47,7 @@ __all__ = [
     'KeyTemplate',
     'Method',
     'Parameter',
+    'ParsedModule',
     'PatternParameter',
     'Repository',
     'Signature',
@@ -56,4 +58,5 @@ __all__ = [
     'filter_params',
     'load_dal',
     'parse_filter_text',
+    'read_dal',
 ]

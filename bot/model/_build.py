@@ -7,6 +7,7 @@ the code; the stub's own `# Operation:` line wins over the mapping.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from bot.model._code import (
 )
 from bot.model._filter_text import parse_filter_text
 from bot.model._infer import infer_from_names
-from bot.model._source import ParsedModule, check_syntax, read_json, read_text
+from bot.model._source import ParsedModule, read_json
 from bot.model._types import (
     OPERATIONS,
     AccessPattern,
@@ -62,30 +63,44 @@ def find_schema(path: Path) -> Path | None:
 
 
 def load_dal(path: Path | str) -> Dal:
+    return read_dal(path)[0]
+
+
+def read_dal(
+    path: Path | str, known: Mapping[str, ParsedModule] | None = None
+) -> tuple[Dal, dict[str, ParsedModule]]:
+    """The model and the Python modules it parsed, by file name (usage_examples.py too), for
+    implement to edit without reading and parsing them again. `known`: modules of this DAL
+    parsed before and unchanged since, not read again."""
     path = Path(path).resolve()
     if not path.is_dir():
         raise BadInput(path, 'not a directory')
     missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
     if missing:
         raise BadInput(path, f'not a generated DAL: missing {", ".join(missing)}')
+    known = known or {}
+    files: dict[str, ParsedModule] = {}
 
-    entities_module = ParsedModule(path / 'entities.py')
-    repositories_module = ParsedModule(path / 'repositories.py')
-    modules = [ParsedModule(path / 'base_repository.py'), entities_module, repositories_module]
+    def module(name: str) -> ParsedModule:
+        files[name] = known.get(name) or ParsedModule(path / name)
+        return files[name]
+
+    entities_module = module('entities.py')
+    repositories_module = module('repositories.py')
+    modules = [module('base_repository.py'), entities_module, repositories_module]
     code_entities = parse_entities(entities_module)
     repos, methods, sources = parse_repositories(repositories_module)
     if (path / 'transaction_service.py').is_file():
-        modules.append(ParsedModule(path / 'transaction_service.py'))
+        modules.append(module('transaction_service.py'))
         service_methods, service_sources = parse_service(modules[-1])
         methods += service_methods
         sources |= service_sources
     classes = [c for mod in modules for c in parse_classes(mod)]
     usage_ids: dict[tuple[str, str], list[int]] = {}
     if (path / 'usage_examples.py').is_file():
-        usage_path = path / 'usage_examples.py'
-        usage_text = read_text(usage_path)
-        check_syntax(usage_path, usage_text)  # fail early on a broken script
-        usage_ids = usage_pattern_ids(usage_text)
+        # Parsed and compile-checked: a broken script fails here, and its tree is the one
+        # the usage repair edits.
+        usage_ids = usage_pattern_ids(module('usage_examples.py').text)
 
     mapping_path = path / 'access_pattern_mapping.json'
     mapping = _mapping(mapping_path) if mapping_path.is_file() else {}
@@ -117,7 +132,7 @@ def load_dal(path: Path | str) -> Dal:
         schema_path=schema_path,
         mapping_path=mapping_path if mapping_path.is_file() else None,
     )
-    return infer_from_names(dal, decided)
+    return infer_from_names(dal, decided), files
 
 
 def _schema_pattern_ids(schema: dict | None) -> set[int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot import pysource
 from bot.errors import BadInput
+from bot.files import newline_of
 from bot.pysource import Function, Source, footer_end, normalized
 
 _COMMENT = re.compile(r'#[^\n]*')
@@ -35,16 +36,9 @@ def read_json(path: Path) -> dict:
     return value
 
 
-def check_syntax(path: Path, text: str) -> None:
-    try:
-        pysource.compile_checked(text, str(path))
-    except SyntaxError as e:
-        raise BadInput(path, f'syntax error: {e.msg}', e.lineno) from e
-
-
 def parse(path: Path, text: str) -> ast.Module:
-    """The module's `ast`, checked as check_syntax does: compiling the tree also catches what
-    the parser lets through ('return' outside a function, duplicate arguments, ...)."""
+    """The module's `ast`, compile-checked: compiling the tree also catches what the parser
+    lets through ('return' outside a function, duplicate arguments, ...)."""
     try:
         tree = pysource.parse(text, str(path))
         pysource.compile_checked(tree, str(path))
@@ -55,11 +49,14 @@ def parse(path: Path, text: str) -> ast.Module:
 
 class ParsedModule(Source):
     """A DAL module: its `ast` (compile-checked), the source text of its nodes and the
-    comments of its functions."""
+    comments of its functions. Implement edits this text and tree (and writes the result
+    back with `newline`) rather than reading and parsing the file again."""
 
     def __init__(self, path: Path):
         self.path = path
-        text = normalized(read_text(path))
+        raw = read_text(path)
+        self.newline = newline_of(raw)
+        text = normalized(raw)
         super().__init__(text, parse(path, text))
 
     def code(self, node: ast.AST) -> str:

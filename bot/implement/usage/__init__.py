@@ -63,15 +63,17 @@ class UsageRepair:
 def repair_usage(dal: Dal, text: str) -> tuple[str, list[str]] | None:
     """The repaired text of usage_examples.py (given with `\n` line ends) and what was
     repaired; None when nothing needs to change."""
-    usage = plan_usage(dal, text)
+    usage = plan_usage(dal, Source(text))
     return usage.result(format_methods(usage.methods, dal.path))
 
 
-def plan_usage(dal: Dal, text: str) -> UsageRepair:
-    """Every repair of usage_examples.py (given with `\n` line ends) but the formatting."""
+def plan_usage(dal: Dal, file: Source) -> UsageRepair:
+    """Every repair of usage_examples.py (its text with `\n` line ends, and ast) but the
+    formatting."""
     repairs: list[str] = []
-    file = unset_defeating_samples(dal, Source(text), repairs)
-    original, text = text, file.text
+    original = file.text
+    file = unset_defeating_samples(dal, file, repairs)
+    text = file.text
     sections = [
         (cls, name, method_span(file.lines, fn))
         for (cls, name), fn in methods(file.tree).items()
