@@ -7,10 +7,13 @@ a line, a node's text and a function's trailing comments are.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
+import gc
 import itertools
 import threading
 import tokenize
+from collections.abc import Iterator
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -21,9 +24,36 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 AST_LOCK = threading.Lock()
 
 
+_GC_LOCK = threading.Lock()
+_gc_pauses = 0  # nested or concurrent gc_paused() blocks now running
+_gc_was_enabled = True
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (collection resumes after the last of nested or
+    concurrent blocks). A parsed module is tens of thousands of new objects and no cycle;
+    the collector, run every 700 new objects, walked them again and again: on the 19 fixture
+    DALs 50-90 ms of an implement run that takes 0.8 s. Objects freed by their reference
+    count go at once as always; a cycle made inside waits until the block ends."""
+    global _gc_pauses, _gc_was_enabled
+    with _GC_LOCK:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def parse(text: str, filename: str = '<unknown>', mode: str = 'exec') -> ast.AST:
-    """`ast.parse`, safe to call from any thread."""
-    with AST_LOCK:
+    """`ast.parse`, safe to call from any thread (and without the collector: gc_paused)."""
+    with AST_LOCK, gc_paused():
         return ast.parse(text, filename, mode)
 
 

@@ -248,7 +248,20 @@ def implement_dal(
     `commit`). Stubs in `exclude` ((owner, method) -> reason) are rendered but not written:
     they stay byte-identical and are listed in `not_pushed` with the attempted body."""
     started = time.perf_counter()
-    exclude = exclude or {}
+    with pysource.gc_paused():  # parsing makes many objects and no cycle: see gc_paused
+        result = _implement(path, commit, chunk_size, author, exclude or {}, fix_index_keys)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _implement(
+    path: Path | str,
+    commit: bool,
+    chunk_size: int,
+    author: tuple[str, str] | None,
+    exclude: Mapping[Key, str],
+    fix_index_keys: bool,
+) -> ImplementResult:
     # The files as the model read them: their texts and trees are what gets edited.
     dal, files = read_dal(path)
     repo = open_repo(dal.path) if commit else None
@@ -322,5 +335,4 @@ def implement_dal(
             info = commit_files(repo, [usage_file.path], message, author)
             if info:
                 result.commits.append(info)
-    result.seconds = time.perf_counter() - started
     return result
