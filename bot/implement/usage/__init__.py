@@ -75,7 +75,7 @@ def plan_usage(dal: Dal, file: Source) -> UsageRepair:
     file = unset_defeating_samples(dal, file, repairs)
     text = file.text
     sections = [
-        (cls, name, method_span(file.lines, fn))
+        (cls, name, method_span(file.lines, fn), fn)
         for (cls, name), fn in methods(file.tree).items()
         if name in (ADDITIONAL, CROSS_TABLE)
     ]
@@ -88,24 +88,32 @@ def plan_usage(dal: Dal, file: Source) -> UsageRepair:
     def unwrapped(src_text: str) -> str:
         return src_text.split('\n', 1)[1]
 
-    codes = {name: ''.join(file.lines[span.start : span.end]) for _, name, span in sections}
+    codes = {name: ''.join(file.lines[span.start : span.end]) for _, name, span, _ in sections}
     new = dict(codes)
     if ADDITIONAL in new:
         new[ADDITIONAL] = uncomment_blocks(new[ADDITIONAL], repairs)
     samples = _sample_constructors(file)
     calls = CallRepair(dal, attrs, repairs, samples)
-    for cls, name, _ in sections:
-        new[name] = unwrapped(calls(wrapped(cls, new[name])))
+    for cls, name, span, fn in sections:
+        if new[name] == codes[name]:  # the file's own tree: nothing to parse again
+            start, end = file.line_start(span.start + 1), file.line_start(span.end + 1)
+            new[name] = calls(file, fn, start, end)
+        else:
+            src = wrapped(cls, new[name])
+            fn = src.tree.body[0].body[0]
+            new[name] = calls(src, fn, src.line_start(2), len(src.text))
     calls.report()
     puts = ConditionalPuts(dal, attrs, samples)
-    for cls, name, _ in sections:
+    for cls, name, _, _ in sections:
         src = wrapped(cls, new[name])
         if name == ADDITIONAL:
             new[name] = unwrapped(deletes_last(src, dal, repairs))
         else:
             new[name] = unwrapped(puts(src, repairs))
 
-    changed = [(cls, span, new[name]) for cls, name, span in sections if new[name] != codes[name]]
+    changed = [
+        (cls, span, new[name]) for cls, name, span, _ in sections if new[name] != codes[name]
+    ]
     return UsageRepair(original, text, repairs, changed)
 
 

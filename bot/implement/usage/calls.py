@@ -80,10 +80,11 @@ def _moved_bound(
 _DATETIME_NAMES = re.compile(r'\b(date|datetime|timedelta)(?=[.(])')
 
 
-def _datetime_import(src: Source, names: set[str]) -> tuple[int, int, str]:
+def _datetime_import(
+    src: Source, function: ast.FunctionDef, names: set[str]
+) -> tuple[int, int, str]:
     """`from datetime import ...` as the section's first statement (after its docstring):
     range bounds next to a date are computed from the script's data when it runs."""
-    function = next(n for n in ast.walk(src.tree) if isinstance(n, ast.FunctionDef))
     body = function.body
     docstring = ast.get_docstring(function, clean=False) is not None
     first = body[1] if docstring and len(body) > 1 else body[0]
@@ -110,29 +111,32 @@ class CallRepair:
         if self.by_name:
             self.repairs.append(f'calls name their arguments: {", ".join(self.by_name)}')
 
-    def __call__(self, src: Source) -> str:
+    def __call__(self, src: Source, function: ast.FunctionDef, start: int, end: int) -> str:
+        """The text of `src` from `start` to `end` (the section: `function`, and the comments
+        that trail it) with its calls repaired."""
+        nodes = pysource.walk(function)
         edits: list[tuple[int, int, str]] = []
         calls = sorted(
-            (node for node in src.nodes if _pattern_call(node)),
+            (node for node in nodes if _pattern_call(node)),
             key=lambda node: (node.lineno, node.col_offset),
         )
         for call in calls:
-            start, end = src.span(call)
-            if edits and start < edits[-1][1]:
+            at, to = src.span(call)
+            if edits and at < edits[-1][1]:
                 continue  # inside a call already rewritten, whose arguments keep their text
             new = self._repaired(src, call)
             if new is not None:
-                edits.append((start, end, new))
+                edits.append((at, to, new))
         imported = {
             a.asname or a.name
-            for n in src.nodes
+            for n in nodes
             if isinstance(n, ast.ImportFrom) and n.module == 'datetime'
             for a in n.names
         }
         needed = {name for *_, new in edits for name in _DATETIME_NAMES.findall(new)} - imported
         if needed:
-            edits.insert(0, _datetime_import(src, needed))
-        return edit(src.text, edits)
+            edits.insert(0, _datetime_import(src, function, needed))
+        return edit(src.text[start:end], [(a - start, b - start, new) for a, b, new in edits])
 
     def _repaired(self, src: Source, call: ast.Call) -> str | None:
         attr, name = _pattern_call(call)
