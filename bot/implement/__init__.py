@@ -8,6 +8,7 @@ compiled.
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import re
 import time
@@ -21,7 +22,7 @@ from bot.commit import chunks, commit_files, open_repo
 from bot.files import compile_check, write_atomic
 from bot.implement import index_keys
 from bot.implement._context import Rendered, Stub, Unmappable
-from bot.implement._format import BODY_INDENT, format_bodies
+from bot.implement._format import BODY_INDENT, Ruff, format_bodies
 from bot.implement._models import (
     CommitInfo,
     ImplementedMethod,
@@ -216,10 +217,11 @@ def _repair_index_keys(
     root: Path | None,
     author: tuple[str, str] | None,
     result: ImplementResult,
+    ruff: Ruff,
 ) -> bool:
     """The index-key repair, written (and committed on its own); whether entities.py changed."""
     path = entities.path
-    repaired = index_keys.repair_index_keys(dal, entities)
+    repaired = index_keys.repair_index_keys(dal, entities, ruff)
     if repaired is None:
         return False
     new, result.index_keys, result.index_keys_left = repaired
@@ -248,8 +250,9 @@ def implement_dal(
     `commit`). Stubs in `exclude` ((owner, method) -> reason) are rendered but not written:
     they stay byte-identical and are listed in `not_pushed` with the attempted body."""
     started = time.perf_counter()
-    with pysource.gc_paused():  # parsing makes many objects and no cycle: see gc_paused
-        result = _implement(path, commit, chunk_size, author, exclude or {}, fix_index_keys)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(pysource.gc_paused())  # many objects and no cycle: see gc_paused
+        result = _implement(path, commit, chunk_size, author, exclude or {}, fix_index_keys, stack)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -261,16 +264,22 @@ def _implement(
     author: tuple[str, str] | None,
     exclude: Mapping[Key, str],
     fix_index_keys: bool,
+    stack: contextlib.ExitStack,
 ) -> ImplementResult:
+    # ruff starts while the DAL is read (a folder that is not one fails in read_dal).
+    folder = Path(path).resolve()
+    ruff = stack.enter_context(Ruff(folder)) if folder.is_dir() else None
     # The files as the model read them: their texts and trees are what gets edited.
     dal, files = read_dal(path)
     repo = open_repo(dal.path) if commit else None
     root = Path(repo.working_tree_dir).resolve() if repo else None
     result = ImplementResult(dal=dal.path)
     entities = files[index_keys.FILE]
-    if fix_index_keys and _repair_index_keys(dal, entities, repo, root, author, result):
+    if fix_index_keys and _repair_index_keys(dal, entities, repo, root, author, result, ruff):
         # The entities now write those keys: templates need not. Only entities.py changed.
         dal, files = read_dal(path, {f: m for f, m in files.items() if m is not entities})
+    if ruff.used:  # the index keys took it: another for the bodies, started while planning
+        ruff = stack.enter_context(Ruff(dal.path))
     planned, result.left = plan(dal)
     written = [f for f in FILE_ORDER if any(p.method.file == f for p in planned)]
     texts = {f: files[f].text for f in written}
@@ -281,7 +290,10 @@ def _implement(
     # Every new body and repaired usage section formatted in one ruff run (chunks then only
     # place them).
     bodies, usage_sections = format_bodies(
-        {p.key: p.rendered.code for p in planned}, dal.path, usage.methods if usage else []
+        {p.key: p.rendered.code for p in planned},
+        dal.path,
+        usage.methods if usage else [],
+        ruff,
     )
     kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.

@@ -20,7 +20,7 @@ import ast
 import re
 
 from bot.implement._context import gsi_key
-from bot.implement._format import format_methods
+from bot.implement._format import Ruff, format_methods
 from bot.implement._models import IndexKeyAdded
 from bot.implement._splice import add_imports
 from bot.model import Dal, Entity
@@ -70,10 +70,13 @@ def _member(dal: Dal, entity: Entity, key: BuiltKey) -> str:
     return ''.join(f'    {line}\n' for line in lines)
 
 
-def repair_index_keys(dal: Dal, file: Source) -> tuple[str, list[IndexKeyAdded], list[str]] | None:
+def repair_index_keys(
+    dal: Dal, file: Source, ruff: Ruff | None = None
+) -> tuple[str, list[IndexKeyAdded], list[str]] | None:
     """entities.py (its text with `\\n` line ends, and ast) with a computed field for every
     built GSI key attribute no write carries, what was added, and what could not be (with the
-    reason). None when nothing is missing."""
+    reason). None when nothing is missing. `ruff`: a formatter started ahead, used when there
+    is something to add."""
     text = file.text
     classes = {c.name: c for c in file.tree.body if isinstance(c, ast.ClassDef)}
     base = dal.path / 'base_repository.py'
@@ -113,7 +116,7 @@ def repair_index_keys(dal: Dal, file: Source) -> tuple[str, list[IndexKeyAdded],
     methods = []
     for name, (_, mine) in inserts.items():
         methods.append((name, '\n'.join(_member(dal, e, k) for e, k in mine)))
-    formatted = dict(zip(inserts, format_methods(methods, dal.path), strict=True))
+    formatted = dict(zip(inserts, format_methods(methods, dal.path, ruff), strict=True))
     lines = split_lines(text)
     out: list[IndexKeyAdded] = []
     shift = 0
