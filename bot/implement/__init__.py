@@ -30,7 +30,7 @@ from bot.implement._models import (
     LeftStub,
     NotPushed,
 )
-from bot.implement._names import undefined_names
+from bot.implement._names import Names, undefined_names
 from bot.implement._splice import Key, add_imports, splice_bodies
 from bot.implement.operations import TEMPLATES
 from bot.implement.usage import plan_usage
@@ -68,6 +68,7 @@ class Planned:
 def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
     """Render every stub; the ones that cannot be mapped are left, with the reason."""
     planned, left = [], []
+    names = Names(dal)
     stubs = sorted(dal.stubs, key=lambda m: (FILE_ORDER.index(m.file), m.line))
     for method in stubs:
         pattern = next(
@@ -80,7 +81,7 @@ def plan(dal: Dal) -> tuple[list[Planned], list[LeftStub]]:
             if pattern.operation is None:
                 raise Unmappable(f'unknown operation {pattern.raw_operation!r}')
             rendered = TEMPLATES[pattern.operation](Stub(dal=dal, method=method, pattern=pattern))
-            undefined = undefined_names(dal, method, rendered.code)
+            undefined = undefined_names(dal, method, rendered.code, names)
             if undefined:
                 raise Unmappable(
                     'the body would use what this DAL does not define: ' + '; '.join(undefined)

@@ -34,40 +34,72 @@ EXTERNAL_MEMBERS: dict[str, frozenset[str]] = {
 Bound = tuple[str, bool]  # (class name, an instance: True; the class itself: False)
 
 
-def undefined_names(dal: Dal, method: Method, body: str) -> list[str]:
+class Names:
+    """The DAL's classes and what each defines, each looked up once: plan checks stub after
+    stub against the same members."""
+
+    def __init__(self, dal: Dal):
+        self.dal = dal
+        self._apis = {c.name: c for c in reversed(dal.classes)}  # the first of a name wins
+        self._lineages: dict[str, tuple[list, set[str]]] = {}
+        self._members: dict[tuple[str, str], Signature | str | None] = {}
+
+    def defines(self, cls: str | None) -> bool:
+        return cls in self._apis
+
+    def lineage(self, cls: str) -> tuple[list, set[str]]:
+        if cls not in self._lineages:
+            self._lineages[cls] = self.dal.lineage(cls)
+        return self._lineages[cls]
+
+    def member(self, cls: str, name: str) -> Signature | str | None:
+        if (cls, name) not in self._members:
+            self._members[cls, name] = self.dal.member(cls, name)
+        return self._members[cls, name]
+
+
+def undefined_names(dal: Dal, method: Method, body: str, names: Names | None = None) -> list[str]:
     """What `body` (the new statements of `method`) uses that the DAL does not define, one
-    sentence each; empty when every name resolves."""
-    nodes = pysource.walk(pysource.parse(body))
+    sentence each; empty when every name resolves (`names`: the DAL's, when the caller
+    checks several bodies)."""
+    names = names or Names(dal)
+    loops, calls, attributes = [], {}, []
+    for node in pysource.walk(pysource.parse(body)):
+        kind = type(node)
+        if kind is ast.Attribute:
+            attributes.append(node)
+        elif kind is ast.Call:
+            calls[id(node.func)] = node
+        elif kind is ast.For or kind is ast.comprehension:
+            loops.append(node)
     env: dict[str, Bound] = {'self': (method.owner, True)}
     for p in method.parameters:
-        cls = _annotated_class(dal, p.annotation, element=False)
+        cls = _annotated_class(names, p.annotation, element=False)
         if cls:
             env[p.name] = (cls, True)
-    for node in nodes:
+    for node in loops:
         # `for entity in entities` over a `list[Entity]` parameter.
         if (
-            isinstance(node, ast.For | ast.comprehension)
-            and isinstance(node.target, ast.Name)
+            isinstance(node.target, ast.Name)
             and isinstance(node.iter, ast.Name)
             and (param := method.parameter(node.iter.id)) is not None
-            and (cls := _annotated_class(dal, param.annotation, element=True))
+            and (cls := _annotated_class(names, param.annotation, element=True))
         ):
             env[node.target.id] = (cls, True)
     found: list[tuple[int, int, str]] = []
-    calls = {id(n.func): n for n in nodes if isinstance(n, ast.Call)}
-    for node in nodes:
-        if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
+    for node in attributes:
+        if not isinstance(node.ctx, ast.Load):
             continue
-        owner = _resolve(dal, env, node.value)
+        owner = _resolve(names, env, node.value)
         if owner is None:
             continue
-        problem = _check(dal, owner, node, calls.get(id(node)))
+        problem = _check(names, owner, node, calls.get(id(node)))
         if problem:
             found.append((node.lineno, node.col_offset, problem))
     return list(dict.fromkeys(problem for *_, problem in sorted(found)))
 
 
-def _annotated_class(dal: Dal, annotation: str | None, element: bool) -> str | None:
+def _annotated_class(names: Names, annotation: str | None, element: bool) -> str | None:
     """`Order`, `'Order'`, `Order | None` -> Order; with `element`, `list[Order]` -> Order."""
     text = (annotation or '').split('|')[0].strip().strip('\'"')
     if element:
@@ -75,34 +107,37 @@ def _annotated_class(dal: Dal, annotation: str | None, element: bool) -> str | N
         if head not in ('list', 'List', 'Iterable', 'Sequence', 'tuple') or not rest:
             return None
         text = rest.rstrip(']').split(',')[0].strip().strip('\'"')
-    return text if dal.class_api(text) is not None else None
+    return text if names.defines(text) else None
 
 
-def _resolve(dal: Dal, env: dict[str, Bound], node: ast.expr) -> Bound | None:
+def _resolve(names: Names, env: dict[str, Bound], node: ast.expr) -> Bound | None:
     match node:
         case ast.Name(id=name) if name in env:
             return env[name]
-        case ast.Name(id=name) if dal.class_api(name) is not None:
+        case ast.Name(id=name) if names.defines(name):
             return name, False
         case ast.Attribute(value=ast.Name(id='self'), attr='model_class'):
-            repo = dal.repository(env['self'][0])
-            return (repo.entity, False) if repo and dal.class_api(repo.entity) else None
+            repo = names.dal.repository(env['self'][0])
+            return (repo.entity, False) if repo and names.defines(repo.entity) else None
     return None
 
 
-def _check(dal: Dal, owner: Bound, node: ast.Attribute, call: ast.Call | None) -> str | None:
+def _check(names: Names, owner: Bound, node: ast.Attribute, call: ast.Call | None) -> str | None:
     cls, instance = owner
-    where = f'{cls}.{node.attr}' if not instance else f'{ast.unparse(node)}'
-    found = dal.member(cls, node.attr)
+
+    def where() -> str:
+        return f'{cls}.{node.attr}' if not instance else f'{ast.unparse(node)}'
+
+    found = names.member(cls, node.attr)
     if found is None:
-        external = dal.lineage(cls)[1]
+        external = names.lineage(cls)[1]
         if any(node.attr in EXTERNAL_MEMBERS.get(base, ()) for base in external):
             return None
-        return f'{where}: {cls} defines no {node.attr!r}'
+        return f'{where()}: {cls} defines no {node.attr!r}'
     if not isinstance(found, Signature):
         return None  # an attribute (a field, self.table): what it holds is not the DAL's
     if not instance and found.kind not in ('class', 'static'):
-        return f'{where}: an instance method of {cls}, used on the class'
+        return f'{where()}: an instance method of {cls}, used on the class'
     if call is None or found.kind == 'property':
         return None
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
@@ -111,12 +146,14 @@ def _check(dal: Dal, owner: Bound, node: ast.Attribute, call: ast.Call | None) -
         return None  # *args / **kwargs: not known before run time
     refusal = found.refusal(len(call.args), [k.arg for k in call.keywords])
     return (
-        f'{where}: {refusal} (line {found.line} of {_file(dal, cls, found)})' if refusal else None
+        f'{where()}: {refusal} (line {found.line} of {_file(names, cls, found)})'
+        if refusal
+        else None
     )
 
 
-def _file(dal: Dal, cls: str, signature: Signature) -> str:
-    for api in dal.lineage(cls)[0]:
+def _file(names: Names, cls: str, signature: Signature) -> str:
+    for api in names.lineage(cls)[0]:
         if signature in api.methods:
             return api.file
     return '?'
