@@ -75,17 +75,31 @@ def split_lines(text: str) -> list[str]:
     return [line + '\n' for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
+# Fields that hold names, flags or constants, never a node, and `ctx` (Load / Store /
+# Del: nothing below, read as the node's attribute): not visited.
+_LEAVES = frozenset(
+    ('ctx', 'id', 'attr', 'arg', 'name', 'kind', 'conversion', 'is_async', 'simple', 'level')
+    + ('module', 'type_comment')
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def walk(tree: ast.AST) -> list[ast.AST]:
-    """Every node, in ast.walk's (breadth-first) order, as a list: a list is read again for
-    free, and this walk is about twice as fast as ast.walk's generator of generators."""
+    """Every node but the expression contexts (`ctx`), in ast.walk's (breadth-first) order, as
+    a list: a list is read again for free, and this walk is about twice as fast as ast.walk's
+    generator of generators."""
     nodes = [tree]
     for node in nodes:  # grows while read: breadth first
-        for name in node._fields:
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAVES)
+        for name in fields:
             value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                nodes.append(value)
-            elif isinstance(value, list):
+            if isinstance(value, list):
                 nodes += [v for v in value if isinstance(v, ast.AST)]
+            elif isinstance(value, ast.AST):
+                nodes.append(value)
     return nodes
 
 
