@@ -7,9 +7,10 @@ the code; the stub's own `# Operation:` line wins over the mapping.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -51,6 +52,17 @@ _KEY_NAME = re.compile(r"""Key\(\s*['"]([\w.-]+)['"]\s*\)""")
 _PROJECTION = re.compile(r'Projection:\s*(ALL|KEYS_ONLY|INCLUDE)')
 
 
+T = TypeVar('T')
+
+
+def _read(mod: ParsedModule, reader: Callable[[ParsedModule], T]) -> T:
+    """reader(mod), once per parsed module: a model read again with known modules reuses
+    what they gave (the caller copies what it extends)."""
+    if reader not in mod.derived:
+        mod.derived[reader] = reader(mod)
+    return mod.derived[reader]
+
+
 def is_dal_dir(path: Path) -> bool:
     return all((path / f).is_file() for f in REQUIRED_FILES)
 
@@ -89,13 +101,14 @@ def read_dal(
     repositories_module = module('repositories.py')
     modules = [module('base_repository.py'), entities_module, repositories_module]
     code_entities = parse_entities(entities_module)
-    repos, methods, sources = parse_repositories(repositories_module)
+    repos, methods, sources = _read(repositories_module, parse_repositories)
+    repos, methods, sources = list(repos), list(methods), dict(sources)
     if (path / 'transaction_service.py').is_file():
         modules.append(module('transaction_service.py'))
-        service_methods, service_sources = parse_service(modules[-1])
+        service_methods, service_sources = _read(modules[-1], parse_service)
         methods += service_methods
         sources |= service_sources
-    classes = [c for mod in modules for c in parse_classes(mod)]
+    classes = [c for mod in modules for c in _read(mod, parse_classes)]
     usage_ids: dict[tuple[str, str], list[int]] = {}
     if (path / 'usage_examples.py').is_file():
         # Parsed and compile-checked: a broken script fails here, and its tree is the one

@@ -58,6 +58,7 @@ class ParsedModule(Source):
         self.newline = newline_of(raw)
         text = normalized(raw)
         super().__init__(text, parse(path, text))
+        self.derived: dict = {}  # what the model read from it, by reader (see _build)
 
     def code(self, node: ast.AST) -> str:
         """The node's source text, exactly as written."""
