@@ -18,7 +18,7 @@ from bot.model._types import (
     StubHint,
     TransactionItem,
 )
-from bot.pysource import Function, walk_statements  # a method may be `async def`
+from bot.pysource import Function, walk, walk_statements  # a method may be `async def`
 
 STUB_MARKER = 'TODO: Implement Access Pattern'
 _TODO = re.compile(r'TODO: Implement Access Pattern #(\d+)')
@@ -346,7 +346,7 @@ def _super_init_args(fn: Function) -> list[ast.expr]:
     """The arguments of the first `super().__init__(...)`, keyword ones included, as written."""
     calls = [
         node
-        for node in ast.walk(fn)
+        for node in walk(fn)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == '__init__'

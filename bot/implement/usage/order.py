@@ -10,7 +10,7 @@ from bot.implement._splice import edit
 from bot.implement.usage.values import sample_literal
 from bot.model import AccessPattern, Dal
 from bot.model._types import snake
-from bot.pysource import Source, header_end, split_lines
+from bot.pysource import Source, header_end, split_lines, walk
 
 _BLOCK_ID = re.compile(r'(?:Access )?Pattern #(\d+)')
 
@@ -33,7 +33,7 @@ def _units(src: Source, fn: ast.FunctionDef) -> list[tuple[int, int, ast.stmt]]:
 def _uses_created(stmt: ast.stmt, entity: str, how: str = 'read') -> bool:
     """Whether the statement reads `created_entities['<entity>']` (how='read'), pops it
     (how='pop') or assigns it (how='store'), whatever the quote style."""
-    for node in ast.walk(stmt):
+    for node in walk(stmt):
         if how == 'read' and isinstance(node, ast.Subscript):
             base, key = node.value, node.slice
         elif how == 'store' and isinstance(node, ast.Assign):
@@ -248,13 +248,13 @@ class ConditionalPuts:
         the items the transaction's other actions (a Delete, a ConditionCheck) need."""
         setups = {
             id(node.value)
-            for node in ast.walk(block)
+            for node in walk(block)
             if isinstance(node, ast.Assign)
             and isinstance(node.targets[0], ast.Name)
             and node.targets[0].id.startswith('setup_')
         }
         renamed = []
-        for call in ast.walk(block):
+        for call in walk(block):
             if not (
                 isinstance(call, ast.Call)
                 and isinstance(call.func, ast.Name)
