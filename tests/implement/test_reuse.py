@@ -112,3 +112,23 @@ def test_implements_on_threads_end_with_the_collector_on(tmp_path):
         t.join()
     assert all(r.implemented for r in results) and len(results) == 2
     assert gc.isenabled()
+
+
+def test_base_repository_read_once_per_text_is_still_each_dals_own(tmp_path):
+    """base_repository.py, the same in the DALs one generator wrote, is parsed once per
+    process: a DAL whose copy differs still gets its own, and a broken one is bad input
+    naming its own path."""
+    same, changed, broken = (copy_fixture('shop_example', tmp_path / n) for n in 'abc')
+    text = (same / 'base_repository.py').read_text()
+    (changed / 'base_repository.py').write_text(text + '\n\ndef helper():\n    return 1\n')
+    (broken / 'base_repository.py').write_text(text + '\nreturn 1\n')
+    first, second = load_dal(same), load_dal(copy_fixture('shop_example', tmp_path / 'd'))
+    assert first.classes == second.classes
+    assert load_dal(changed).class_api('BaseRepository') == first.class_api('BaseRepository')
+    _, files = read_dal(changed)
+    assert any(getattr(n, 'name', None) == 'helper' for n in files['base_repository.py'].tree.body)
+    assert files['base_repository.py'].path == changed / 'base_repository.py'
+    line = text.count('\n') + 2
+    with pytest.raises(BadInput, match=r"'return' outside function") as raised:
+        load_dal(broken)
+    assert str(raised.value).startswith(f'{broken / "base_repository.py"}:{line}:')
