@@ -251,9 +251,12 @@ def implement_dal(
     `commit`). Stubs in `exclude` ((owner, method) -> reason) are rendered but not written:
     they stay byte-identical and are listed in `not_pushed` with the attempted body."""
     started = time.perf_counter()
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(pysource.gc_paused())  # many objects and no cycle: see gc_paused
-        result = _implement(path, commit, chunk_size, author, exclude or {}, fix_index_keys, stack)
+    # Parsing makes many objects and no cycle (see gc_paused); the ruff processes started
+    # ahead are stopped on the way out when nothing came to format.
+    with pysource.gc_paused(), contextlib.ExitStack() as formatters:
+        result = _implement(
+            path, commit, chunk_size, author, exclude or {}, fix_index_keys, formatters
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -265,11 +268,11 @@ def _implement(
     author: tuple[str, str] | None,
     exclude: Mapping[Key, str],
     fix_index_keys: bool,
-    stack: contextlib.ExitStack,
+    formatters: contextlib.ExitStack,
 ) -> ImplementResult:
     # ruff starts while the DAL is read (a folder that is not one fails in read_dal).
     folder = Path(path).resolve()
-    ruff = stack.enter_context(Ruff(folder)) if folder.is_dir() else None
+    ruff = formatters.enter_context(Ruff(folder)) if folder.is_dir() else None
     # The files as the model read them: their texts and trees are what gets edited.
     dal, files = read_dal(path)
     repo = open_repo(dal.path) if commit else None
@@ -280,7 +283,7 @@ def _implement(
         # The entities now write those keys: templates need not. Only entities.py changed.
         dal, files = read_dal(path, {f: m for f, m in files.items() if m is not entities})
     if ruff.used:  # the index keys took it: another for the bodies, started while planning
-        ruff = stack.enter_context(Ruff(dal.path))
+        ruff = formatters.enter_context(Ruff(dal.path))
     planned, result.left = plan(dal)
     written = [f for f in FILE_ORDER if any(p.method.file == f for p in planned)]
     texts = {f: files[f].text for f in written}

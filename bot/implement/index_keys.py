@@ -71,12 +71,13 @@ def _member(dal: Dal, entity: Entity, key: BuiltKey) -> str:
 
 
 def repair_index_keys(
-    dal: Dal, file: Source, ruff: Ruff | None = None
+    dal: Dal, file: Source | str, ruff: Ruff | None = None
 ) -> tuple[str, list[IndexKeyAdded], list[str]] | None:
-    """entities.py (its text with `\\n` line ends, and ast) with a computed field for every
-    built GSI key attribute no write carries, what was added, and what could not be (with the
-    reason). None when nothing is missing. `ruff`: a formatter started ahead, used when there
-    is something to add."""
+    """entities.py (its text with `\\n` line ends, or its Source when the caller parsed it)
+    with a computed field for every built GSI key attribute no write carries, what was added,
+    and what could not be (with the reason). None when nothing is missing. `ruff`: a formatter
+    started ahead, used when there is something to add."""
+    file = Source(file) if isinstance(file, str) else file
     text = file.text
     classes = {c.name: c for c in file.tree.body if isinstance(c, ast.ClassDef)}
     base = dal.path / 'base_repository.py'
