@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot import pysource
 from bot.commit import chunks, commit_files, open_repo
+from bot.errors import BadInput
 from bot.files import compile_check, write_atomic
 from bot.implement import index_keys
 from bot.implement._context import Rendered, Stub, Unmappable
@@ -212,30 +213,58 @@ def index_keys_message(dal_dir: Path, repo_root: Path | None, result: ImplementR
 
 
 def _repair_index_keys(
+    dal: Dal, entities: ParsedModule, result: ImplementResult, ruff: Ruff
+) -> ParsedModule | None:
+    """entities.py with the index-key repair, compiled, not yet written; None when it needs
+    none."""
+    repaired = index_keys.repair_index_keys(dal, entities, ruff)
+    if repaired is None:
+        return None
+    new, result.index_keys, result.index_keys_left = repaired
+    if not result.index_keys:
+        return None
+    compile_check(entities.path, new)
+    return ParsedModule(entities.path, new, entities.newline, compiled=False)
+
+
+def _write_index_keys(
     dal: Dal,
     entities: ParsedModule,
     repo: git.Repo | None,
     root: Path | None,
     author: tuple[str, str] | None,
     result: ImplementResult,
-    ruff: Ruff,
-) -> bool:
-    """The index-key repair, written (and committed on its own); whether entities.py changed."""
-    path = entities.path
-    repaired = index_keys.repair_index_keys(dal, entities, ruff)
-    if repaired is None:
-        return False
-    new, result.index_keys, result.index_keys_left = repaired
-    if not result.index_keys:
-        return False
-    compile_check(path, new)
-    write_atomic(path, new, newline=entities.newline)
+) -> None:
+    """The index-key repair written, and committed on its own."""
+    write_atomic(entities.path, entities.text, newline=entities.newline)
     result.files_written.append(index_keys.FILE)
     if repo is not None:
-        info = commit_files(repo, [path], index_keys_message(dal.path, root, result), author)
+        message = index_keys_message(dal.path, root, result)
+        info = commit_files(repo, [entities.path], message, author)
         if info:
             result.commits.append(info)
-    return True
+
+
+def _check_usage(usage: ParsedModule, text: str | None) -> None:
+    """usage_examples.py compiled once, as it will be written (`text`; None: unchanged), the
+    model having only parsed it. An error of the script itself is bad input, named at its own
+    line (one inside a call the repair rewrote goes with the call); one the repair made is
+    the bot's, a SyntaxError as compile_check raises it."""
+    if text is None:
+        _script_errors(usage)
+        return
+    try:
+        compile_check(usage.path, text)
+    except SyntaxError:
+        _script_errors(usage)
+        raise
+
+
+def _script_errors(usage: ParsedModule) -> None:
+    try:
+        compile_check(usage.path, usage.tree)
+    except SyntaxError as e:
+        raise BadInput(usage.path, f'syntax error: {e.msg}', e.lineno) from e
 
 
 def implement_dal(
@@ -274,14 +303,18 @@ def _implement(
     folder = Path(path).resolve()
     ruff = formatters.enter_context(Ruff(folder)) if folder.is_dir() else None
     # The files as the model read them: their texts and trees are what gets edited.
-    dal, files = read_dal(path)
+    # usage_examples.py is compiled once, below, as it will be written.
+    dal, files = read_dal(path, compile_usage=False)
     repo = open_repo(dal.path) if commit else None
     root = Path(repo.working_tree_dir).resolve() if repo else None
     result = ImplementResult(dal=dal.path)
-    entities = files[index_keys.FILE]
-    if fix_index_keys and _repair_index_keys(dal, entities, repo, root, author, result, ruff):
+    entities = (
+        _repair_index_keys(dal, files[index_keys.FILE], result, ruff) if fix_index_keys else None
+    )
+    if entities is not None:
         # The entities now write those keys: templates need not. Only entities.py changed.
-        dal, files = read_dal(path, {f: m for f, m in files.items() if m is not entities})
+        known = dict(files, **{index_keys.FILE: entities})
+        dal, files = read_dal(path, known, compile_usage=False)
     if ruff.used:  # the index keys took it: another for the bodies, started while planning
         ruff = formatters.enter_context(Ruff(dal.path))
     planned, result.left = plan(dal)
@@ -299,6 +332,12 @@ def _implement(
         usage.methods if usage else [],
         ruff,
     )
+    repaired = usage.result(usage_sections) if usage else None
+    if usage_file is not None:
+        _check_usage(usage_file, repaired[0] if repaired else None)
+    # Every input is read and checked: only now is anything written.
+    if entities is not None:
+        _write_index_keys(dal, entities, repo, root, author, result)
     kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(kept, chunk_size) if repo is not None else [kept]:
@@ -336,10 +375,8 @@ def _implement(
         if p.key in exclude
     ]
 
-    repaired = usage.result(usage_sections) if usage else None
     if repaired is not None:
         text, repairs = repaired
-        compile_check(usage_file.path, text)
         write_atomic(usage_file.path, text, newline=usage_file.newline)
         result.usage_repairs = repairs
         result.files_written.append('usage_examples.py')

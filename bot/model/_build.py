@@ -79,11 +79,15 @@ def load_dal(path: Path | str) -> Dal:
 
 
 def read_dal(
-    path: Path | str, known: Mapping[str, ParsedModule] | None = None
+    path: Path | str,
+    known: Mapping[str, ParsedModule] | None = None,
+    compile_usage: bool = True,
 ) -> tuple[Dal, dict[str, ParsedModule]]:
     """The model and the Python modules it parsed, by file name (usage_examples.py too), for
     implement to edit without reading and parsing them again. `known`: modules of this DAL
-    parsed before and unchanged since, not read again."""
+    parsed before (or their new text, not yet written), not read again. Without
+    `compile_usage`, usage_examples.py is only parsed: the caller compiles it, once, as it
+    will be written."""
     path = Path(path).resolve()
     if not path.is_dir():
         raise BadInput(path, 'not a directory')
@@ -93,8 +97,8 @@ def read_dal(
     known = known or {}
     files: dict[str, ParsedModule] = {}
 
-    def module(name: str) -> ParsedModule:
-        files[name] = known.get(name) or ParsedModule(path / name)
+    def module(name: str, compiled: bool = True) -> ParsedModule:
+        files[name] = known.get(name) or ParsedModule(path / name, compiled=compiled)
         return files[name]
 
     entities_module = module('entities.py')
@@ -111,9 +115,9 @@ def read_dal(
     classes = [c for mod in modules for c in _read(mod, parse_classes)]
     usage_ids: dict[tuple[str, str], list[int]] = {}
     if (path / 'usage_examples.py').is_file():
-        # Parsed and compile-checked: a broken script fails here, and its tree is the one
-        # the usage repair edits.
-        usage_ids = usage_pattern_ids(module('usage_examples.py').text)
+        # Parsed (and compile-checked unless the caller does): a broken script fails before
+        # anything is written, and its tree is the one the usage repair edits.
+        usage_ids = usage_pattern_ids(module('usage_examples.py', compile_usage).text)
 
     mapping_path = path / 'access_pattern_mapping.json'
     mapping = _mapping(mapping_path) if mapping_path.is_file() else {}

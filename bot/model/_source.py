@@ -37,11 +37,12 @@ def read_json(path: Path) -> dict:
     return value
 
 
-def parse(path: Path, text: str) -> ast.Module:
+def parse(path: Path, text: str, compiled: bool = True) -> ast.Module:
     """The module's `ast`, compile-checked: compiling the tree also catches what the parser
-    lets through ('return' outside a function, duplicate arguments, ...)."""
+    lets through ('return' outside a function, duplicate arguments, ...). Without `compiled`
+    only parsed: for a caller that compiles what the module becomes (once) instead."""
     try:
-        return _checked(text, str(path))
+        return _checked(text, str(path)) if compiled else pysource.parse(text, str(path))
     except SyntaxError as e:
         raise BadInput(path, f'syntax error: {e.msg}', e.lineno) from e
 
@@ -66,16 +67,21 @@ def _shared(text: str) -> tuple[ast.Module, dict]:
 class ParsedModule(Source):
     """A DAL module: its `ast` (compile-checked), the source text of its nodes and the
     comments of its functions. Implement edits this text and tree (and writes the result
-    back with `newline`) rather than reading and parsing the file again."""
+    back with `newline`) rather than reading and parsing the file again.
 
-    def __init__(self, path: Path):
+    `text`: the module's new text (`\\n` line ends), not yet written; `compiled`: see parse."""
+
+    def __init__(
+        self, path: Path, text: str | None = None, newline: str = '\n', compiled: bool = True
+    ):
         self.path = path
-        raw = read_text(path)
-        self.newline = newline_of(raw)
-        text = normalized(raw)
+        if text is None:
+            raw = read_text(path)
+            newline, text = newline_of(raw), normalized(raw)
+        self.newline = newline
         self.derived: dict = {}  # what the model read from it, by reader (see _build)
         if path.name != SHARED:
-            super().__init__(text, parse(path, text))
+            super().__init__(text, parse(path, text, compiled))
             return
         try:
             tree, self.derived = _shared(text)
