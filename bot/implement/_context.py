@@ -85,17 +85,26 @@ def _expression(name: str, source: str) -> str:
     """An expression's source, checked to be one expression on its own (it is placed as
     written: a value that parses only with the template around it is a bug), with no string
     spanning lines (nested in a block, every line is indented: the string would change)."""
-    if not _DOTTED.fullmatch(source):
-        try:
-            tree = pysource.parse(source, f'<{name}>', 'eval')
-        except SyntaxError as e:
-            raise ValueError(f'template value {name}={source!r} is not an expression') from e
-        if '\n' in source and any(
-            isinstance(n, ast.Constant | ast.JoinedStr) and n.lineno != n.end_lineno
-            for n in ast.walk(tree)
-        ):
-            raise ValueError(f'template value {name}={source!r} has a string spanning lines')
+    problem = _expression_problem(source)
+    if problem:
+        raise ValueError(f'template value {name}={source!r} {problem}')
     return source
+
+
+@functools.lru_cache(maxsize=4096)  # the templates place the same values stub after stub
+def _expression_problem(source: str) -> str | None:
+    if _DOTTED.fullmatch(source):
+        return None
+    try:
+        tree = pysource.parse(source, '<template value>', 'eval')
+    except SyntaxError:
+        return 'is not an expression'
+    if '\n' in source and any(
+        isinstance(n, ast.Constant | ast.JoinedStr) and n.lineno != n.end_lineno
+        for n in ast.walk(tree)
+    ):
+        return 'has a string spanning lines'
+    return None
 
 
 def statements(template: str, **values: str | list[Statement]) -> list[Statement]:
