@@ -245,26 +245,30 @@ def _write_index_keys(
             result.commits.append(info)
 
 
-def _check_usage(usage: ParsedModule, text: str | None) -> None:
-    """usage_examples.py compiled once, as it will be written (`text`; None: unchanged), the
-    model having only parsed it. An error of the script itself is bad input, named at its own
-    line (one inside a call the repair rewrote goes with the call); one the repair made is
-    the bot's, a SyntaxError as compile_check raises it."""
+# Compiled once, as they will be written (or as they are, when nothing changes them): the
+# model only parses them.
+COMPILED_AS_WRITTEN = (*FILE_ORDER, 'usage_examples.py')
+
+
+def _check_written(module: ParsedModule, text: str | None) -> None:
+    """A module compiled as it will be written (`text`; None: unchanged). An error of the
+    DAL's own is bad input, named at its own line (one inside what the bot rewrote goes with
+    it); one the bot made is the bot's, a SyntaxError as compile_check raises it."""
     if text is None:
-        _script_errors(usage)
+        _input_errors(module)
         return
     try:
-        compile_check(usage.path, text)
+        compile_check(module.path, text)
     except SyntaxError:
-        _script_errors(usage)
+        _input_errors(module)
         raise
 
 
-def _script_errors(usage: ParsedModule) -> None:
+def _input_errors(module: ParsedModule) -> None:
     try:
-        compile_check(usage.path, usage.tree)
+        compile_check(module.path, module.tree)
     except SyntaxError as e:
-        raise BadInput(usage.path, f'syntax error: {e.msg}', e.lineno) from e
+        raise BadInput(module.path, f'syntax error: {e.msg}', e.lineno) from e
 
 
 def implement_dal(
@@ -303,8 +307,7 @@ def _implement(
     folder = Path(path).resolve()
     ruff = formatters.enter_context(Ruff(folder)) if folder.is_dir() else None
     # The files as the model read them: their texts and trees are what gets edited.
-    # usage_examples.py is compiled once, below, as it will be written.
-    dal, files = read_dal(path, compile_usage=False)
+    dal, files = read_dal(path, compiled_later=COMPILED_AS_WRITTEN)
     repo = open_repo(dal.path) if commit else None
     root = Path(repo.working_tree_dir).resolve() if repo else None
     result = ImplementResult(dal=dal.path)
@@ -314,7 +317,7 @@ def _implement(
     if entities is not None:
         # The entities now write those keys: templates need not. Only entities.py changed.
         known = dict(files, **{index_keys.FILE: entities})
-        dal, files = read_dal(path, known, compile_usage=False)
+        dal, files = read_dal(path, known, compiled_later=COMPILED_AS_WRITTEN)
     if ruff.used:  # the index keys took it: another for the bodies, started while planning
         ruff = formatters.enter_context(Ruff(dal.path))
     planned, result.left = plan(dal)
@@ -332,16 +335,26 @@ def _implement(
         usage.methods if usage else [],
         ruff,
     )
+    kept = [p for p in planned if p.key not in exclude]
+    present = [f for f in FILE_ORDER if f in files]
+    try:
+        whole = _apply_chunk(dal.path, texts, bodies, kept, trees)  # every kept body placed
+    except SyntaxError:
+        for file in present:
+            _input_errors(files[file])
+        raise
+    for file in present:
+        if file not in whole:
+            _input_errors(files[file])  # nothing placed in it: compiled as it is
     repaired = usage.result(usage_sections) if usage else None
     if usage_file is not None:
-        _check_usage(usage_file, repaired[0] if repaired else None)
+        _check_written(usage_file, repaired[0] if repaired else None)
     # Every input is read and checked: only now is anything written.
     if entities is not None:
         _write_index_keys(dal, entities, repo, root, author, result)
-    kept = [p for p in planned if p.key not in exclude]
     # Chunks exist for the commits; without --commit the files are written once, whole.
     for chunk in chunks(kept, chunk_size) if repo is not None else [kept]:
-        new = _apply_chunk(dal.path, texts, bodies, chunk, trees)
+        new = _apply_chunk(dal.path, texts, bodies, chunk, trees) if repo is not None else whole
         for file, code in new.items():
             write_atomic(dal.path / file, code, newline=files[file].newline)
             texts[file] = code

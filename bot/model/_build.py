@@ -7,7 +7,7 @@ the code; the stub's own `# Operation:` line wins over the mapping.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -81,13 +81,12 @@ def load_dal(path: Path | str) -> Dal:
 def read_dal(
     path: Path | str,
     known: Mapping[str, ParsedModule] | None = None,
-    compile_usage: bool = True,
+    compiled_later: Collection[str] = (),
 ) -> tuple[Dal, dict[str, ParsedModule]]:
     """The model and the Python modules it parsed, by file name (usage_examples.py too), for
     implement to edit without reading and parsing them again. `known`: modules of this DAL
-    parsed before (or their new text, not yet written), not read again. Without
-    `compile_usage`, usage_examples.py is only parsed: the caller compiles it, once, as it
-    will be written."""
+    parsed before (or their new text, not yet written), not read again. `compiled_later`:
+    modules only parsed here, the caller compiling each once, as it will be written."""
     path = Path(path).resolve()
     if not path.is_dir():
         raise BadInput(path, 'not a directory')
@@ -97,7 +96,8 @@ def read_dal(
     known = known or {}
     files: dict[str, ParsedModule] = {}
 
-    def module(name: str, compiled: bool = True) -> ParsedModule:
+    def module(name: str) -> ParsedModule:
+        compiled = name not in compiled_later
         files[name] = known.get(name) or ParsedModule(path / name, compiled=compiled)
         return files[name]
 
@@ -117,7 +117,7 @@ def read_dal(
     if (path / 'usage_examples.py').is_file():
         # Parsed (and compile-checked unless the caller does): a broken script fails before
         # anything is written, and its tree is the one the usage repair edits.
-        usage_ids = usage_pattern_ids(module('usage_examples.py', compile_usage).text)
+        usage_ids = usage_pattern_ids(module('usage_examples.py').text)
 
     mapping_path = path / 'access_pattern_mapping.json'
     mapping = _mapping(mapping_path) if mapping_path.is_file() else {}

@@ -54,19 +54,21 @@ def test_the_model_read_again_with_known_modules_is_the_model_of_the_files(tmp_p
     assert files['entities.py'].text != reread['entities.py'].text
 
 
-def test_usage_that_does_not_compile_fails_before_anything_is_written(tmp_path):
-    """usage_examples.py is parsed once and its tree compiled: an error only the compiler
-    sees ('return' outside a function) is still bad input, named with its line."""
+@pytest.mark.parametrize('name', ['usage_examples.py', 'repositories.py'])
+def test_a_module_that_does_not_compile_fails_before_anything_is_written(tmp_path, name):
+    """The files implement rewrites are parsed by the model and compiled once, as they will
+    be written: an error only the compiler sees ('return' outside a function) is still bad
+    input, named at its own line, and nothing is written (not even the index-key repair)."""
     dal_dir = copy_fixture('user_analytics', tmp_path)
-    usage = dal_dir / 'usage_examples.py'
-    lines = usage.read_text().splitlines(keepends=True)
-    at = next(i for i, line in enumerate(lines) if line.startswith('import '))
+    module = dal_dir / name
+    lines = module.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(('import ', 'from ')))
     lines.insert(at, 'return 1\n')
-    usage.write_text(''.join(lines))
+    module.write_text(''.join(lines))
     before = _snapshot(tmp_path)
     with pytest.raises(BadInput, match=r"'return' outside function") as raised:
         implement_dal(dal_dir)
-    assert str(raised.value).startswith(f'{usage}:{at + 1}:')
+    assert str(raised.value).startswith(f'{module}:{at + 1}:')
     assert _snapshot(tmp_path) == before
 
 
