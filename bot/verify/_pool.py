@@ -72,7 +72,8 @@ class SharedBackend:
         self._closed = False
         self.forkserver: Forkserver | None = None
         if runner is not None:
-            with contextlib.suppress(InfrastructureError):  # no uv: each run says so
+            # No uv (each run says so), or no SOCK_SEQPACKET (not Linux): fresh interpreters.
+            with contextlib.suppress(InfrastructureError, OSError):
                 self.forkserver = self._stack.enter_context(contextlib.closing(Forkserver(runner)))
         pool = ThreadPoolExecutor(1, thread_name_prefix='dalbot-backend')
         self._future: Future[Backend] = pool.submit(self._open, endpoint_timeout, idle=True)

@@ -16,6 +16,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from bot.errors import InfrastructureError
 from bot.verify._sandbox import private_env, sandbox_user
 
 FORKSERVER = Path(__file__).with_name('_forkserver.py')
+# How long a run may wait for the server to fork it (it may still be importing under load).
+START_TIMEOUT = 60.0
 LAUNCHER = Path(__file__).with_name('_launcher.py')
 REQUESTS = Path(__file__).with_name('_requests.py')  # imported by the launcher when beside it
 PROBE = Path(__file__).with_name('_probe.py')  # run by the launcher after the script
@@ -149,11 +152,14 @@ def copy_child_files(folder: Path) -> Path:
 class Forked:
     """A run forked by the forkserver: its pid and, on its reply socket, its exit code."""
 
-    def __init__(self, reply: socket.socket):
+    def __init__(self, reply: socket.socket, start_timeout: float):
         self._reply = reply
         self._buffer = b''
         self.returncode: int | None = None
-        line = self._line(timeout=None)
+        try:
+            line = self._line(timeout=start_timeout)
+        except subprocess.TimeoutExpired:
+            line = None
         if line is None or not line.startswith('pid '):
             raise ConnectionError('the forkserver did not start the run')
         self.pid = int(line.split()[1])
@@ -251,10 +257,20 @@ class Forkserver:
             with self._lock:
                 socket.send_fds(self._control, [json.dumps(request).encode()], fds)
         try:
-            return Forked(ours)
+            return Forked(ours, START_TIMEOUT)
+        except ConnectionError:
+            # Silent or gone: it serves no other run (killed with its waiters before it could
+            # start this one late, next to the fresh interpreter that runs it instead).
+            ours.close()
+            self._stop()
+            raise
         except BaseException:
             ours.close()
             raise
+
+    def _stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def close(self) -> None:
         """The server ends when its control socket closes; runs still going are the caller's."""

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
 
+from bot.verify import _spawn
 from bot.verify._run import run_script
 from bot.verify._spawn import Forkserver
 
@@ -150,3 +152,17 @@ def test_a_gone_forkserver_leaves_the_run_to_a_fresh_interpreter(tmp_path):
         gone.close()
     assert not run.forked and run.returncode == 0 and run.stdout == 'ran\n'
     assert not gone.folder.exists() and os.path.isdir(tmp_path / 'work')
+
+
+def test_a_silent_forkserver_is_stopped_and_the_run_goes_to_a_fresh_one(tmp_path, monkeypatch):
+    """A server that does not fork the run in time (stuck) is killed, so it can never start
+    the run late next to the fresh interpreter that runs it instead."""
+    monkeypatch.setattr(_spawn, 'START_TIMEOUT', 1.0)
+    silent = Forkserver('python')
+    try:
+        os.kill(silent.process.pid, signal.SIGSTOP)
+        run = _run(_dal(tmp_path, "print('ran')\n"), tmp_path / 'work', silent)
+        assert not run.forked and run.returncode == 0 and run.stdout == 'ran\n'
+        assert silent.process.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        silent.close()
