@@ -13,6 +13,10 @@ from pathlib import Path
 
 from bot import pysource
 
+# The files every generated DAL has: a folder holding them is a DAL (discover finds them, the
+# model requires them).
+REQUIRED_FILES = ('repositories.py', 'entities.py', 'base_repository.py')
+
 
 def compile_check(path: Path, text: str) -> None:
     """Raise if `text` is not valid Python; nothing is written or committed then."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from bot.model._build import REQUIRED_FILES
+from bot.files import REQUIRED_FILES
 
 SKIP_DIRS = frozenset(
     {

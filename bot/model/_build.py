@@ -15,6 +15,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from bot.errors import BadInput
+from bot.files import REQUIRED_FILES
 from bot.model._code import (
     CodeEntity,
     operation_in,
@@ -46,7 +47,6 @@ from bot.model._types import (
     TransactionItem,
 )
 
-REQUIRED_FILES = ('repositories.py', 'entities.py', 'base_repository.py')
 _INDEX_NAME = re.compile(r"""IndexName['"]?\s*[:=]\s*['"]([\w.-]+)['"]""")
 _KEY_NAME = re.compile(r"""Key\(\s*['"]([\w.-]+)['"]\s*\)""")
 _PROJECTION = re.compile(r'Projection:\s*(ALL|KEYS_ONLY|INCLUDE)')

@@ -66,3 +66,22 @@ def test_the_garbage_collector_runs_again_once_the_command_is_loaded(capsys):
         main(['implement', '--help'])
     assert 'PATH' in capsys.readouterr().out
     assert gc.isenabled()
+
+
+def test_detect_reads_no_model(tmp_path):
+    """`dal-bot detect` (a workflow step of its own) names DAL folders by their files: neither
+    the model nor pydantic is loaded for it."""
+    from tests.support.gitrepos import commit_all, git
+
+    git(tmp_path, 'init', '--quiet')
+    base = commit_all(tmp_path, 'empty')
+    copy_fixture('shop_example', tmp_path / 'svc')
+    commit_all(tmp_path, 'a DAL')
+    argv = ('detect', '--root', str(tmp_path), '--base', base, '--head', 'HEAD')
+    found = subprocess.run(
+        [sys.executable, '-m', 'bot', *argv], capture_output=True, text=True, check=True
+    )
+    assert 'svc/shop_example/generated_dal' in found.stdout  # it still finds the DAL
+    code, modules = modules_of(*argv)
+    assert code == 0
+    assert not {m for m in modules if m.split('.')[0] == 'pydantic' or m.startswith('bot.model')}
