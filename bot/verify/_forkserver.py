@@ -17,6 +17,7 @@ level of this module, so the interpreter ends it as it would end the script (exi
 traceback, atexit, threads). The server ends when the parent closes the control socket.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -33,17 +34,13 @@ def _warm():
     reads from the environment are still read per client, from the run's environment (the
     credentials it caches are the dummy ones every run gets)."""
     for name in ('boto3', 'boto3.dynamodb.conditions', 'boto3.dynamodb.types', 'pydantic'):
-        try:
+        with contextlib.suppress(Exception):  # missing: the run's own import says so
             __import__(name)
-        except Exception:
-            pass
-    try:
+    with contextlib.suppress(Exception):  # no boto3: nothing to warm
         import boto3
 
         for _ in range(2):  # the second builds what the first leaves for later
             boto3.resource('dynamodb').meta.client.close()
-    except Exception:
-        pass
     import dalbot_launcher  # noqa: F401  (standard library only)
 
 
