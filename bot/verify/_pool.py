@@ -121,9 +121,8 @@ class SharedBackend:
 
     def _one_more(self) -> None:
         try:
-            self._open(idle=True)
-        except InfrastructureError:
-            pass  # the first server goes on serving every worker
+            with contextlib.suppress(InfrastructureError):  # the first goes on serving them all
+                self._open(idle=True)
         finally:
             with self._lock:
                 self._starting = False

@@ -90,8 +90,8 @@ def run_script(
     result = workdir / 'probe.json'
     if probe is not None:
         result.touch()
-    launcher = forkserver.launcher if forkserver else copy_child_files(workdir)
-    cmd = command(runner, launcher, python=python)
+    # What a fresh interpreter runs (and what the report names, forked or not).
+    cmd = command(runner, copy_child_files(workdir), python=python)
     start = time.perf_counter()
     with (
         sandbox(dal_dir, workdir, executables_of(cmd), protect=protect) as box,
@@ -114,8 +114,6 @@ def run_script(
                     (pipes.ready_w, pipes.plan_r, result) if probe is not None else None,
                 )
         if proc is None:
-            if forkserver is not None:
-                cmd = command(runner, copy_child_files(workdir), python=python)
             if probe is not None:
                 env[PROBE_ENV] = f'{pipes.ready_w},{pipes.plan_r},{result}'
             proc = subprocess.Popen(

@@ -61,15 +61,21 @@ class Sandbox:
         return None if self.uid is None or self.gid is None else (self.uid, self.gid)
 
     def popen_args(self) -> dict:
-        if self.uid is None:
-            return {}
-        return {'user': self.uid, 'group': self.gid, 'extra_groups': [], 'umask': 0o077}
+        return run_as(self.user)
 
     def unmask(self, text: str) -> str:
         """Paths of the copy in the script's output, named as the DAL folder they copy."""
         if self.original is None:
             return text
         return text.replace(str(self.cwd), str(self.original))
+
+
+def run_as(user: tuple[int, int] | None) -> dict:
+    """`subprocess.Popen` arguments that start a process as `user` (uid, gid; None: as the
+    bot), with no other group and files private to it."""
+    if user is None:
+        return {}
+    return {'user': user[0], 'group': user[1], 'extra_groups': [], 'umask': 0o077}
 
 
 def sandbox_ids() -> tuple[int, int]:

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.errors import InfrastructureError
-from bot.verify._sandbox import private_env, sandbox_user
+from bot.verify._sandbox import private_env, run_as, sandbox_user
 
 FORKSERVER = Path(__file__).with_name('_forkserver.py')
 # How long a run may wait for the server to fork it (it may still be importing under load).
@@ -208,11 +208,9 @@ class Forkserver:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
         env = child_env('http://127.0.0.1', Path(os.devnull))  # each run brings its own
-        popen_args: dict = {}
         if self.user is not None:
             uid, gid = self.user
             env |= private_env(self.folder, uid, gid, executables_of(cmd), os.environ)
-            popen_args = {'user': uid, 'group': gid, 'extra_groups': [], 'umask': 0o077}
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._lock = threading.Lock()
         with theirs:
@@ -225,12 +223,8 @@ class Forkserver:
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
                 pass_fds=(theirs.fileno(),),
-                **popen_args,
+                **run_as(self.user),
             )
-
-    @property
-    def launcher(self) -> Path:
-        return self.folder / 'dalbot_launcher.py'
 
     def spawn(
         self,
