@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.commands import implement as implement_command
 from bot.commands import verify as verify_command
 from bot.discover import dal_dirs
-from bot.errors import BadInput
 from bot.gate import Gated, gate_many
-from bot.model import Dal, load_dal
 from bot.report import DalRow, summary_table
-from bot.verify import Failed, SharedBackend, endpoint_from_env, verify_many
+from bot.verify import Failed, SharedBackend, endpoint_from_env, verify_paths
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,27 +38,9 @@ def run(args: argparse.Namespace) -> int:
     ) as backend:
 
         def verify(dirs: Iterable[Path]) -> list:
-            loaded: list = []  # in order: each Dal, or its Failed
-
-            def dals() -> Iterator[Dal]:  # loaded as the gate implements them
-                for d in dirs:
-                    try:
-                        loaded.append(load_dal(d))
-                    except BadInput as e:
-                        loaded.append(Failed(d, e))
-                        continue
-                    yield loaded[-1]
-
-            done = iter(
-                verify_many(
-                    dals(),
-                    backend=backend,
-                    jobs=args.jobs,
-                    timeout=args.timeout,
-                    runner=args.runner,
-                )
+            return verify_paths(
+                dirs, backend=backend, jobs=args.jobs, timeout=args.timeout, runner=args.runner
             )
-            return [x if isinstance(x, Failed) else next(done) for x in loaded]
 
         with verify_command.sigterm_as_interrupt():
             outcomes = gate_many(

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import git
 
-from bot.errors import BadInput
 from bot.github import workflow
 from bot.github.context import Context
 from bot.github.results import DalOutcome, Location, RunReport
@@ -93,39 +92,26 @@ def _verify_batch(ctx: Context, by_path: dict[Path, DalOutcome], paths: Iterable
     verified in parallel with the others; a DAL that cannot be is its exception (the gate hands
     it back as that DAL's failure)."""
     from bot.model import load_dal
-    from bot.verify import Failed, job_dirs, verify_many
+    from bot.verify import Failed, job_dirs, verify_paths
 
-    loaded: list = []  # in order: each Dal, or its BadInput
+    def load(path: Path):
+        dal = load_dal(path)
+        outcome = by_path[Path(path).resolve()]
+        outcome.locations = {
+            f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
+            for p in dal.patterns
+        }
+        return dal
 
-    def dals() -> Iterator:  # loaded as the gate implements them
-        for path in paths:
-            try:
-                dal = load_dal(path)
-            except BadInput as e:
-                loaded.append(e)
-                continue
-            outcome = by_path[Path(path).resolve()]
-            outcome.locations = {
-                f'{p.owner}.{p.method}': Location(file=f'{outcome.dal}/{p.file}', line=p.line)
-                for p in dal.patterns
-            }
-            loaded.append(dal)
-            yield dal
-
-    done = iter(
-        verify_many(
-            dals(),
-            backend=ctx.backend(),
-            timeout=ctx.timeout,
-            runner=ctx.runner,
-            protect=job_dirs(ctx.env),  # closed to the DAL's code while it runs
-        )
+    results = verify_paths(
+        paths,
+        backend=ctx.backend(),
+        load=load,
+        timeout=ctx.timeout,
+        runner=ctx.runner,
+        protect=job_dirs(ctx.env),  # closed to the DAL's code while it runs
     )
-    out = []
-    for item in loaded:
-        result = item if isinstance(item, Exception) else next(done)
-        out.append(result.exception if isinstance(result, Failed) else result)
-    return out
+    return [r.exception if isinstance(r, Failed) else r for r in results]
 
 
 def _verify(ctx: Context, outcome: DalOutcome, path: Path):

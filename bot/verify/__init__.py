@@ -27,6 +27,7 @@ _WHERE = {
     'Failed': '_pool',
     'SharedBackend': '_pool',
     'verify_many': '_pool',
+    'verify_paths': '_pool',
     'verify_dal': '_verify',
     'job_dirs': '_sandbox',
 }
@@ -48,6 +49,7 @@ __all__ = [
     'job_dirs',
     'verify_dal',
     'verify_many',
+    'verify_paths',
 ]
 
 
@@ -72,6 +74,6 @@ if TYPE_CHECKING:
         Status,
         VerifyResult,
     )
-    from bot.verify._pool import Failed, SharedBackend, verify_many
+    from bot.verify._pool import Failed, SharedBackend, verify_many, verify_paths
     from bot.verify._sandbox import job_dirs
     from bot.verify._verify import verify_dal

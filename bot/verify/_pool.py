@@ -16,7 +16,7 @@ import contextlib
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.errors import BadInput, InfrastructureError
-from bot.model import Dal
+from bot.model import Dal, load_dal
 from bot.verify._backend import DEFAULT_ENDPOINT_TIMEOUT, REGIONS, Backend, open_backend
 from bot.verify._models import VerifyResult
 from bot.verify._run import stop_all_scripts
@@ -201,3 +201,30 @@ def verify_many(
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+def verify_paths(
+    paths: Iterable[Path],
+    *,
+    backend: SharedBackend,
+    load: Callable[[Path], Dal] = load_dal,
+    **options,
+) -> list[VerifyResult | Failed]:
+    """`verify_many` of the DALs at `paths`, each model loaded (`load`) as the iterator hands
+    its path over, so a DAL is verified while the caller makes the next; one that cannot be
+    loaded (bad input) is its `Failed`. Results in the order of `paths`; `options` as for
+    `verify_many`."""
+    loaded: list[Dal | Failed] = []
+
+    def dals() -> Iterator[Dal]:
+        for path in paths:
+            try:
+                dal = load(path)
+            except BadInput as e:
+                loaded.append(Failed(Path(path), e))
+                continue
+            loaded.append(dal)
+            yield dal
+
+    done = iter(verify_many(dals(), backend=backend, **options))
+    return [x if isinstance(x, Failed) else next(done) for x in loaded]
